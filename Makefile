@@ -1,0 +1,54 @@
+# One command per job. Every target sets up .venv first, so each works from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Nothing is fetched from a model hub at run time; Chroma sends no telemetry.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install serve test lint format bench eval index clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch first, pinned to the CPU wheel on disk: anything else pulls GBs of CUDA.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(BIN)/scribeplugin index build
+
+serve: install
+	$(BIN)/scribeplugin index build
+	$(BIN)/scribeplugin serve --host 127.0.0.1 --port 8000
+
+test: install
+	$(BIN)/scribeplugin lint-corpus
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install
+	$(BIN)/python -m bench
+
+eval: install
+	$(BIN)/scribeplugin eval --out var/evals/$$(date -u +%Y%m%dT%H%M%SZ)
+
+clean:
+	rm -rf var build dist src/*.egg-info

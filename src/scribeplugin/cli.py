@@ -1,0 +1,130 @@
+"""One entry point: ``scribeplugin index | search | suggest | serve | eval | lint-corpus``.
+
+Each command's work lives in its own module; this file only parses arguments, builds settings
+and turns ``ScribeError`` into a one-line message and exit code 2 (bad input or setup).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from scribeplugin.config import Scope, Settings, apply_offline_environment
+from scribeplugin.errors import ScribeError
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "corpus", None):
+        overrides["corpus_dir"] = Path(args.corpus)
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return Settings(**overrides)
+
+
+def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.corpus.lint import lint_corpus, print_report
+
+    problems = lint_corpus(
+        settings.corpus_dir,
+        extra_dirs=[settings.prompts_dir, settings.evals_dir] if not args.corpus else [],
+    )
+    print_report(problems, settings.corpus_dir)
+    return 1 if problems else 0
+
+
+def cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.index.build import build_index_cli
+
+    return build_index_cli(settings, Scope(args.scope) if args.scope else settings.index_scope)
+
+
+def cmd_index_status(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.index.build import index_status_cli
+
+    return index_status_cli(settings, Scope(args.scope) if args.scope else settings.index_scope)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.retrieval import search_cli
+
+    return search_cli(settings, args)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.api.serve import serve_cli
+
+    return serve_cli(settings, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scribeplugin",
+        description="Grounded ICD-10-CM suggestions, documentation prompts and pitfall warnings.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (no PHI)")
+    parser.add_argument("--data-dir", help="where the index and stores live (default: var/)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("lint-corpus", help="check cards, rules, prompts and evals against the code set")
+    p.add_argument("--corpus", help="corpus folder to check (default: corpus/)")
+    p.set_defaults(handler=cmd_lint_corpus)
+
+    p = sub.add_parser("index", help="build or inspect the vector index")
+    isub = p.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    b = isub.add_parser("build", help="chunk, embed and store the corpus (incremental)")
+    b.add_argument("--scope", choices=[s.value for s in Scope], help="default: musculoskeletal")
+    b.add_argument("--corpus", help="corpus folder (default: corpus/)")
+    b.set_defaults(handler=cmd_index_build)
+    s = isub.add_parser("status", help="is the index present and current?")
+    s.add_argument("--scope", choices=[s.value for s in Scope])
+    s.add_argument("--corpus", help="corpus folder (default: corpus/)")
+    s.set_defaults(handler=cmd_index_status)
+
+    p = sub.add_parser("search", help="hybrid retrieval over the index")
+    p.add_argument("query", help="free text, e.g. 'lumbosacral pain without radiculopathy'")
+    p.add_argument("--k", type=int, default=10, help="passages to return (default 10)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    p.add_argument("--kind", action="append", help="only these chunk kinds (repeatable)")
+    p.add_argument("--code", action="append", help="only codes under this prefix (repeatable)")
+    p.add_argument("--scope", choices=[s.value for s in Scope])
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("serve", help="serve the HTTP API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    apply_offline_environment()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from scribeplugin.logs import quiet_third_party
+
+    quiet_third_party()
+    handler: Handler = args.handler
+    try:
+        return handler(args, _settings(args))
+    except ScribeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
