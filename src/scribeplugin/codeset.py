@@ -148,7 +148,7 @@ class CodeSet:
     @classmethod
     def packaged(cls) -> CodeSet:
         """The release shipped in ``simple-icd-10-cm`` (April 1, 2026 update)."""
-        from simple_icd_10_cm import simple_icd_10_cm as cm
+        cm = _import_library()
 
         xml_name = cm._classification_data_package_file_name
         label = _label_from_filename(xml_name)
@@ -170,7 +170,7 @@ class CodeSet:
 
     @classmethod
     def _snapshot(cls, paths: tuple[str, str] | None, *, source: str, label: str) -> CodeSet:
-        from simple_icd_10_cm import simple_icd_10_cm as cm
+        cm = _import_library()
 
         global _library_release
         with _LIBRARY_LOCK:
@@ -295,6 +295,14 @@ class CodeSet:
         return sum(1 for e in self._entries.values() if e.billable)
 
 
+def _import_library() -> Any:
+    """Import simple_icd_10_cm (it parses the packaged XML at import), muting its warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from simple_icd_10_cm import simple_icd_10_cm as cm
+    return cm
+
+
 def _walk(node: Any, parent: str | None, entries: dict[str, CodeEntry]) -> None:
     """Copy one library node and its subtree into ``entries``, inheriting 7th-character rules."""
     kind = _kind(node)
@@ -352,7 +360,7 @@ def _fiscal_year_of(xml_path: str | None) -> int:
     if xml_path is None:
         from importlib import resources
 
-        from simple_icd_10_cm import simple_icd_10_cm as cm
+        cm = _import_library()
 
         text = (resources.files(cm.data) / cm._classification_data_package_file_name).open(
             encoding="utf-8"

@@ -1,0 +1,458 @@
+"""Corpus lint: every code, label, claim and id in the guidance must agree with the tabular list.
+
+Checks, each reported as ``file:line: reason``:
+- cards parse; the file name is the card's code; the code exists and is billable as claimed;
+  the title is the official description; the 7th-character claim is true; siblings exist;
+- every ICD-10-CM code named in any text exists (``M51.1-`` must be a real category with codes
+  below it); a label written as ``CODE (label)`` or ``label (CODE)`` does not contradict the
+  official description (e.g. calling M54.4- "radiculopathy"); sentences claiming a code is
+  (not) billable or has no 7th character are true;
+- item ids are well formed and unique; rules validate, name existing items, known concepts and
+  real codes; every pitfall of every card is enforced by at least one rule;
+- prompts and eval cases (when given) name only real codes and existing item ids.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from scribeplugin.codeset import CodeEntry, CodeSet, get_codeset
+from scribeplugin.corpus.cards import ITEM_ID, Card, CardError, parse_card
+from scribeplugin.corpus.rules import LoadedRule, RuleError, parse_rule_file
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+# A code as written in prose: M53.87, M54.4-, S33.5XXA, M51.- ; not part of a word or an id.
+CODE_IN_TEXT = re.compile(r"(?<![\w.])([A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(\.?-)?(?![\w])")
+_LEVEL_RANGE = re.compile(r"^[CTLS][0-9]{1,2}$")
+_SENTENCE = re.compile(r".+?(?:[.!?](?=\s|$)|$)")
+
+# Clinical terms whose presence in a label must be backed by the official text. Each term lists
+# the words that may stand for it in a label, and the words that support it in official text.
+_TERMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "radiculopathy": (("radiculopathy", "radicular"), ("radiculopathy",)),
+    "sciatica": (("sciatica",), ("sciatica",)),
+    "lumbago": (("lumbago",), ("lumbago", "low back pain")),
+    "low back pain": (("low back pain", "lbp"), ("low back pain", "lumbago")),
+    "stenosis": (("stenosis",), ("stenosis",)),
+    "claudication": (("claudication",), ("claudication",)),
+    "displacement": (
+        ("herniation", "herniated", "displacement", "protrusion", "extrusion", "prolapse"),
+        ("displacement", "disc disorder", "herniat"),
+    ),
+    "degeneration": (("degeneration", "degenerative"), ("degeneration", "degenerative")),
+    "spondylosis": (("spondylosis",), ("spondylosis",)),
+    "spondylolisthesis": (("spondylolisthesis",), ("spondylolisthesis",)),
+    "instability": (("instability", "instabilities", "unstable"), ("instabilit",)),
+    "myelopathy": (("myelopathy",), ("myelopathy",)),
+    "discitis": (("discitis",), ("discitis",)),
+    "sprain": (("sprain",), ("sprain",)),
+    "strain": (("strain",), ("strain",)),
+    "cervicalgia": (("cervicalgia", "neck pain"), ("cervicalgia", "neck pain")),
+    "fracture": (("fracture",), ("fracture",)),
+}
+_REGIONS = (
+    "occipito-atlanto-axial",
+    "cervicothoracic",
+    "cervical",
+    "thoracolumbar",
+    "thoracic",
+    "lumbosacral",
+    "lumbar",
+    "sacrococcygeal",
+    "sacral",
+)
+_REGION_WORDS = re.compile(r"\b(" + "|".join(_REGIONS) + r")\b")
+# Words that end a label when reading leftwards from "(CODE)".
+_LABEL_STOP = {
+    "is",
+    "are",
+    "as",
+    "to",
+    "use",
+    "uses",
+    "using",
+    "code",
+    "codes",
+    "coded",
+    "for",
+    "and",
+    "or",
+    "the",
+    "a",
+    "an",
+    "not",
+    "than",
+    "from",
+    "by",
+    "into",
+    "at",
+    "under",
+    "instead",
+    "means",
+    "then",
+    "its",
+    "their",
+    "goes",
+    "go",
+    "fits",
+    "fit",
+    "choose",
+    "pick",
+    "assign",
+    "report",
+    "reported",
+    "be",
+    "becomes",
+    "while",
+    "whereas",
+    "but",
+    "so",
+    "only",
+    "when",
+    "if",
+    "that",
+    "which",
+    "it",
+    "this",
+    "these",
+    "those",
+    "see",
+    "like",
+    "such",
+    "e.g.",
+    "unlike",
+    "versus",
+    "vs",
+    "vs.",
+    "on",
+    "in",
+    "of",
+    "plus",
+    "also",
+    "with",
+    "without",
+}
+_NEGATED_LABEL = re.compile(r"\b(not|no|never|isn't|is not|rather than|instead of)\b")
+
+
+def lint_corpus(
+    corpus_dir: Path, extra_dirs: Iterable[Path] = (), codeset: CodeSet | None = None
+) -> list[Problem]:
+    """All problems in the corpus (and in prompts/evals under ``extra_dirs``), sorted."""
+    cs = codeset or get_codeset()
+    problems: list[Problem] = []
+    cards: list[Card] = []
+    cards_dir, rules_dir = corpus_dir / "cards", corpus_dir / "rules"
+    if not cards_dir.is_dir():
+        return [Problem(str(cards_dir), 0, "no cards folder: is this a corpus directory?")]
+    for path in sorted(cards_dir.glob("*.md")):
+        try:
+            cards.append(parse_card(path))
+        except CardError as exc:
+            problems.append(Problem(str(exc.path), exc.line, exc.message))
+    item_ids: dict[str, Card] = {}
+    for card in cards:
+        problems.extend(_check_card(card, cs))
+        for item in card.items:
+            if item.id in item_ids:
+                problems.append(Problem(str(card.path), item.line, f"duplicate item id {item.id}"))
+            item_ids[item.id] = card
+
+    rules: list[LoadedRule] = []
+    for path in sorted(rules_dir.glob("*.yaml")) if rules_dir.is_dir() else []:
+        try:
+            rules.extend(parse_rule_file(path))
+        except RuleError as exc:
+            problems.append(Problem(str(exc.path), exc.line, exc.message))
+    problems.extend(_check_rules(rules, item_ids, cs))
+
+    enforced = {r.rule.item for r in rules}
+    for card in cards:
+        for item in card.items_of("pitfall"):
+            if item.id not in enforced:
+                problems.append(
+                    Problem(
+                        str(card.path), item.line, f"pitfall {item.id} has no rule enforcing it"
+                    )
+                )
+    for folder in extra_dirs:
+        problems.extend(_check_other_files(folder, item_ids, cs))
+    return sorted(set(problems))
+
+
+def print_report(problems: list[Problem], corpus_dir: Path) -> None:
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"{len(problems)} problem(s) in {corpus_dir}")
+    else:
+        print(f"corpus OK: {corpus_dir}")
+
+
+# -- cards --------------------------------------------------------------------------------------
+
+
+def _check_card(card: Card, cs: CodeSet) -> Iterator[Problem]:
+    path, meta, lines = str(card.path), card.meta, card.meta_lines
+    if card.path.stem != meta.code:
+        yield Problem(path, lines.get("code", 2), f"file name should be {meta.code}.md")
+    entry = cs.get(meta.code)
+    if entry is None:
+        yield Problem(path, lines.get("code", 2), _unknown(meta.code, cs))
+        return
+    if meta.code != entry.code:
+        yield Problem(path, lines.get("code", 2), f"write the code as {entry.code}")
+    if meta.title != entry.description:
+        yield Problem(
+            path,
+            lines.get("title", 2),
+            f"title {meta.title!r} is not the official description {entry.description!r}",
+        )
+    if meta.billable != entry.billable:
+        yield Problem(
+            path,
+            lines.get("billable", 2),
+            f"billable: {str(meta.billable).lower()} is wrong; {entry.code} is "
+            f"{'billable' if entry.billable else 'not billable (it has codes below it)'}",
+        )
+    actual_7th = "included" if entry.kind == "extended subcategory" else "none"
+    if entry.seventh_characters and actual_7th == "none":
+        actual_7th = "required"
+    if meta.seventh_character != actual_7th:
+        yield Problem(
+            path,
+            lines.get("seventh_character", 2),
+            f"seventh_character: {meta.seventh_character} is wrong for {entry.code} "
+            f"(it is {actual_7th})",
+        )
+    for sib in meta.siblings:
+        if sib not in cs:
+            yield Problem(path, lines.get("siblings", 2), f"sibling {_unknown(sib, cs)}")
+    card_head = card.heading.split(" ", 1)
+    if card_head[0] != meta.code:
+        yield Problem(path, card.body_start, f"heading should start with {meta.code}")
+    # Every line of the file: codes, labels and claims in prose and front matter.
+    text = card.path.read_text(encoding="utf-8")
+    yield from check_text(path, text, cs)
+
+
+def check_text(
+    path: str, text: str, cs: CodeSet, item_ids: dict[str, Card] | None = None
+) -> Iterator[Problem]:
+    """Codes, labels, claims and (optionally) item ids in free text.
+
+    The text is read as one flow (a label or sentence may wrap across lines); each problem
+    names the line where its code starts.
+    """
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(starts, offset)
+
+    flat = text.replace("\n", " ")
+    for m in ITEM_ID.finditer(flat):
+        if item_ids is not None and m.group(0) not in item_ids:
+            yield Problem(path, line_of(m.start()), f"unknown card item id {m.group(0)}")
+    scrubbed = ITEM_ID.sub(lambda m: " " * len(m.group(0)), flat)
+    for m in CODE_IN_TEXT.finditer(scrubbed):
+        code, dash, n = m.group(1), m.group(2), line_of(m.start())
+        if _is_level(scrubbed, m):
+            continue
+        entry = cs.get(code)
+        if entry is None:
+            yield Problem(path, n, _unknown(code + (dash or ""), cs))
+            continue
+        if dash and entry.billable:
+            yield Problem(
+                path, n, f"{code}- names codes below {code}, but {code} is itself a billable code"
+            )
+        label = _label_near(scrubbed, m)
+        if label:
+            bad = _contradiction(label, entry, cs, dash is not None)
+            if bad:
+                yield Problem(
+                    path,
+                    n,
+                    f"label {label!r} for {code}{dash or ''} contradicts the official "
+                    f"description {entry.description!r} ({bad})",
+                )
+    for sm in _SENTENCE.finditer(scrubbed):
+        yield from _claims(path, line_of(sm.start()), sm.group(0), cs)
+
+
+def _is_level(line: str, m: re.Match[str]) -> bool:
+    """T12-L1 or L5-S1 style spinal levels are not codes."""
+    code = m.group(1)
+    if not _LEVEL_RANGE.match(code):
+        return False
+    before, after = line[: m.start()], line[m.end() :]
+    return bool(re.match(r"^[-/][CTLS]?\d", after) or re.search(r"[CTLS]\d{1,2}[-/]$", before))
+
+
+def _label_near(line: str, m: re.Match[str]) -> str | None:
+    after = line[m.end() :]
+    paren = re.match(r"\s*\(([^()]{3,100})\)", after)
+    if paren and not CODE_IN_TEXT.search(paren.group(1)):
+        return paren.group(1).strip()
+    # "label (CODE)" or "label (CODE, ...)": the code opens a parenthesis.
+    before = line[: m.start()]
+    if before.endswith("(") and re.match(r"\s*[),]", after):
+        words = re.split(r"[\s]+", re.split(r"[,;:.\u2014()\"]", before[:-1])[-1].strip())
+        label: list[str] = []
+        for w in reversed(words):
+            if not w or w.lower() in _LABEL_STOP:
+                break
+            label.insert(0, w)
+        if label and len(label) <= 8:
+            return " ".join(label)
+    return None
+
+
+def _official_text(entry: CodeEntry, cs: CodeSet, category: bool) -> str:
+    """Description and inclusion terms of the code, its ancestors, and (for M54.4-) its children."""
+    parts: list[str] = []
+    chain = [entry.code, *cs.ancestors(entry.code)]
+    for code in chain:
+        e = cs.lookup(code)
+        if e.kind in {"chapter"}:
+            break
+        parts += [e.description, *e.inclusion_terms, *e.includes]
+    if category:
+        for code in cs.descendants(entry.code):
+            e = cs.lookup(code)
+            parts += [e.description, *e.inclusion_terms]
+    return " ".join(parts).lower()
+
+
+def _contradiction(label: str, entry: CodeEntry, cs: CodeSet, category: bool) -> str | None:
+    low = label.lower()
+    if _NEGATED_LABEL.search(low):
+        return None
+    official = _official_text(entry, cs, category)
+    for term, (label_words, official_words) in _TERMS.items():
+        if any(re.search(rf"\b{re.escape(w)}\b", low) for w in label_words) and not any(
+            w in official for w in official_words
+        ):
+            return f"the code's official text does not say {term}"
+    for region in _REGION_WORDS.findall(low):
+        if not re.search(rf"\b{region}\b", official):
+            return f"the code is not for the {region} region"
+    return None
+
+
+_CLAIM_NOT_BILLABLE = re.compile(
+    r"\b(not billable|non-billable|nonbillable|not a billable|cannot be billed|header code)\b", re.I
+)
+_CLAIM_BILLABLE = re.compile(r"\b(is|are) (a )?(complete )?billable\b", re.I)
+_CLAIM_NO_7TH = re.compile(
+    r"\b(no|without a|does not need a|doesn't need a|never takes a) 7th[- ]character\b", re.I
+)
+
+
+def _claims(path: str, n: int, sentence: str, cs: CodeSet) -> Iterator[Problem]:
+    """Check one-code sentences that say a code is (not) billable or has no 7th character."""
+    codes = [m.group(1) for m in CODE_IN_TEXT.finditer(sentence) if not m.group(2)]
+    codes = [c for c in codes if c in cs]
+    if len(set(codes)) != 1:
+        return
+    entry = cs.lookup(codes[0])
+    says_not = _CLAIM_NOT_BILLABLE.search(sentence)
+    if says_not and entry.billable:
+        yield Problem(path, n, f"says {entry.code} is not billable, but it is billable")
+    elif _CLAIM_BILLABLE.search(sentence) and not says_not and not entry.billable:
+        yield Problem(path, n, f"says {entry.code} is billable, but it has codes below it")
+    if _CLAIM_NO_7TH.search(sentence) and entry.requires_seventh_character:
+        yield Problem(path, n, f"says {entry.code} takes no 7th character, but it requires one")
+
+
+def _unknown(code: str, cs: CodeSet) -> str:
+    near = cs.nearest(code.rstrip("-"))
+    hint = f" (nearest: {', '.join(near)})" if near else ""
+    return f"unknown ICD-10-CM code {code}{hint}"
+
+
+# -- rules --------------------------------------------------------------------------------------
+
+
+def _check_rules(
+    rules: list[LoadedRule], item_ids: dict[str, Card], cs: CodeSet
+) -> Iterator[Problem]:
+    seen: dict[str, LoadedRule] = {}
+    for lr in rules:
+        rule, path, line = lr.rule, str(lr.path), lr.line
+        if rule.id in seen:
+            yield Problem(
+                path,
+                line,
+                f"duplicate rule id {rule.id} (also {seen[rule.id].path}:{seen[rule.id].line})",
+            )
+        seen[rule.id] = lr
+        if rule.item not in item_ids:
+            yield Problem(path, line, f"rule {rule.id} names unknown card item {rule.item}")
+        patterns = [*rule.when.codes_any, *rule.when.codes_none, *rule.forbid, *rule.alternatives]
+        for pattern in patterns:
+            code = pattern.rstrip("-")
+            entry = cs.get(code)
+            if entry is None:
+                yield Problem(path, line, f"rule {rule.id}: {_unknown(pattern, cs)}")
+            elif pattern.endswith("-") and entry.billable:
+                yield Problem(
+                    path, line, f"rule {rule.id}: {pattern} ends in '-' but {code} is billable"
+                )
+        for code in rule.alternatives:
+            if not code.endswith("-") and not cs.is_billable(code):
+                yield Problem(path, line, f"rule {rule.id}: alternative {code} is not billable")
+        yield from (
+            Problem(path, line, f"rule {rule.id} message: {p.message}")
+            for p in check_text(path, rule.message, cs, item_ids)
+        )
+        if rule.kind == "warning" and not (rule.forbid or rule.alternatives):
+            yield Problem(path, line, f"warning rule {rule.id} neither forbids nor offers a code")
+
+
+# -- prompts and eval cases ------------------------------------------------------------------------
+
+
+def _check_other_files(folder: Path, item_ids: dict[str, Card], cs: CodeSet) -> Iterator[Problem]:
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if (
+            path.suffix not in {".jinja", ".yaml", ".yml", ".md", ".txt", ".json"}
+            or not path.is_file()
+        ):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            yield Problem(str(path), 1, "not UTF-8 text")
+            continue
+        if path.suffix in {".yaml", ".yml"}:
+            try:
+                yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                yield Problem(str(path), mark.line + 1 if mark else 1, f"not valid YAML: {exc}")
+                continue
+        # Transcripts inside eval cases are free speech, not claims: check ids and codes only.
+        for p in check_text(str(path), text, cs, item_ids):
+            if "contradicts" in p.message or p.message.startswith("says "):
+                if path.suffix in {".yaml", ".yml", ".txt"}:
+                    continue
+            yield p
