@@ -1,0 +1,177 @@
+"""What drafters produce and what the guard checks: the output contract of DESIGN.md.
+
+These are domain types (pydantic, so they serialise as the SuggestResponse JSON). The API layer
+reuses them as response models; request schemas live in ``scribeplugin.api.schemas``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from scribeplugin.codeset import CodeSet
+    from scribeplugin.corpus.rules import LoadedRule
+    from scribeplugin.extract.findings import Finding
+    from scribeplugin.extract.transcript import Transcript
+    from scribeplugin.retrieval import Passage
+
+Assertion = Literal["present", "negated", "possible", "historical", "family"]
+Status = Literal["suggested", "needs_documentation"]
+Severity = Literal["info", "warning", "critical"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Evidence(_Model):
+    """A verbatim span of the transcript; ``text == transcript[start:end]`` always."""
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    speaker: str = "unknown"
+    assertion: Assertion = "present"
+
+
+class Citation(_Model):
+    """A retrieved chunk of guidance: a tabular entry or a card item."""
+
+    chunk_id: str
+    source: str = Field(description="'tabular' or the card file, e.g. 'cards/M53.87.md'")
+    ref: str = Field(description="the card item id, or 'tabular:<CODE>'")
+    text: str
+
+
+class CodeSuggestion(_Model):
+    code: str
+    display: str
+    billable: bool
+    confidence: float = Field(ge=0.0, le=1.0)
+    status: Status
+    rationale: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class DocPrompt(_Model):
+    """An in-note prompt: what the note still lacks, placed in a note section."""
+
+    id: str = Field(description="the rule id that produced it")
+    code: str | None
+    note_section: str
+    text: str
+    severity: Severity = "info"
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class CodingWarning(_Model):
+    """A coding pitfall that applies to this visit, with the codes it concerns."""
+
+    rule: str
+    codes: list[str]
+    message: str
+    alternatives: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class GuardAction(_Model):
+    """What the guard did to a draft, so QA can see it."""
+
+    action: Literal["removed", "downgraded", "evidence_dropped", "citation_dropped"]
+    code: str
+    reason: Literal[
+        "unknown_code",
+        "not_billable",
+        "evidence_not_verbatim",
+        "no_evidence",
+        "citation_not_retrieved",
+        "no_citation",
+        "negated_or_family_evidence",
+        "excludes1_conflict",
+        "pitfall_rule",
+        "duplicate",
+    ]
+    detail: str
+
+
+class Draft(_Model):
+    """A drafter's proposal, before the guard."""
+
+    codes: list[CodeSuggestion] = Field(default_factory=list)
+    prompts: list[DocPrompt] = Field(default_factory=list)
+    warnings: list[CodingWarning] = Field(default_factory=list)
+    drafter: str = Field(default="rules", description="who actually wrote this draft")
+    degraded_reason: str | None = Field(
+        default=None, description="set when the LLM drafter fell back to the rules drafter"
+    )
+
+
+class FindingOut(_Model):
+    concept: str
+    category: str
+    text: str
+    start: int
+    end: int
+    speaker: str
+    assertion: Assertion
+    level: str | None = None
+    region: str | None = None
+    laterality: str | None = None
+
+
+class EngineInfo(_Model):
+    drafter: str
+    model: str | None = None
+    prompt_version: str | None = None
+    index_id: str
+    degraded: bool = False
+    degraded_reason: str | None = None
+
+
+class SuggestResponse(_Model):
+    """The answer to one transcript (``POST /v1/suggest``, ``scribeplugin suggest``)."""
+
+    request_id: str
+    code_set: str
+    engine: EngineInfo
+    codes: list[CodeSuggestion]
+    prompts: list[DocPrompt]
+    warnings: list[CodingWarning]
+    findings: list[FindingOut]
+    guard: list[GuardAction] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list, description="e.g. date-of-service release")
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class DraftContext:
+    """Everything a drafter may read. Built by the pipeline; drafters never fetch on their own."""
+
+    def __init__(
+        self,
+        transcript: Transcript,
+        findings: list[Finding],
+        passages: list[Passage],
+        rules: list[LoadedRule],
+        codeset: CodeSet,
+        candidates: list[str],
+    ) -> None:
+        self.transcript = transcript
+        self.findings = findings
+        self.passages = passages
+        self.passage_by_id = {p.chunk_id: p for p in passages}
+        self.rules = rules
+        self.codeset = codeset
+        self.candidates = candidates
+
+
+class Drafter(Protocol):
+    """Rules and LLM drafters share this interface; the pipeline guards whatever they return."""
+
+    name: str
+    model: str | None
+    prompt_version: str | None
+
+    def draft(self, ctx: DraftContext) -> Draft: ...
