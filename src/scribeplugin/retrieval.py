@@ -1,0 +1,513 @@
+"""Hybrid retrieval: query text -> ranked passages from the tabular list and the cards.
+
+Dense (MiniLM vectors in Chroma) and lexical (BM25) candidates, ``N = max(50, 5k)`` of each,
+fused by reciprocal rank. The unit a coder chooses is a code, so fusion ranks codes: in each
+list a code's rank is that of its best chunk, and ``score(code) = sum(w / (rrf_k + rank))``
+over the two lists. A card with twenty items on one theme thus counts once per list and cannot
+crowd other codes out. Passages are then laid out code by code: the code's best chunk (chunk
+order within a code is RRF over chunk ranks), and, when that is a card passage, the code's
+tabular entry right after it (guidance is never shown without the official text it is about).
+Further chunks of a code come only after every candidate code has had its turn.
+
+Filters (chunk kind, code prefix or block) apply inside each retriever, Chroma ``where`` for
+dense and a mask for BM25, so both lists rank the same candidates.
+
+Negated phrases ("without radiculopathy", "no leg pain") are taken out of the query before it
+is embedded, and their terms out of the BM25 query (the cue word stays, so "without" still meets
+the tabular list's "without myelopathy or radiculopathy"). Sentence embeddings do not see
+negation: left in, "without radiculopathy" pulls the query toward radiculopathy codes.
+
+``search_many`` embeds all queries in one model call: the embedding dominates request latency,
+and nothing is embedded twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scribeplugin.codeset import normalize
+from scribeplugin.config import Scope, Settings
+from scribeplugin.errors import IndexNotReadyError, InputError
+from scribeplugin.index.build import IndexLayout, Manifest, build_command, current_collection
+from scribeplugin.index.chunk import CHUNK_KINDS
+from scribeplugin.index.embed import Embedder, MiniLMEmbedder
+from scribeplugin.index.lexical import LexicalIndex
+from scribeplugin.index.store import VectorStore
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
+_BLOCK = re.compile(r"^[A-Z][0-9]{2}-[A-Z][0-9]{2}$")
+_PREFIX = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]{0,5})?$")
+_FILTER_CACHE_SIZE = 256
+_NEGATION = re.compile(
+    r"\b(without|no|not|denies|denied|denying|negative\s+for|free\s+of|absence\s+of|never)\b"
+    r".*?(?=[,.;:!?()]|\b(?:but|however|although|though|with|except|which|who)\b|$)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def query_forms(query: str) -> tuple[str, str]:
+    """(text to embed, text for BM25): negated phrases out, the cue word kept for BM25.
+
+    A query that is all negation ("no radiculopathy") is used as it is.
+    """
+    dense = " ".join(_NEGATION.sub(" ", query).split())
+    lexical = " ".join(_NEGATION.sub(lambda m: f" {m.group(1)} ", query).split())
+    if not _WORD.search(dense):
+        return query, query
+    return dense, lexical
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One retrieved chunk. ``score`` is its code's: the fused RRF score (hybrid), or the best
+    cosine similarity (dense) or BM25 score (lexical) among the code's chunks. Ranks are the
+    chunk's 1-based positions in each candidate list, None where it is not a candidate."""
+
+    chunk_id: str
+    code: str
+    kind: str
+    item_id: str
+    source: str
+    text: str
+    score: float
+    dense_rank: int | None
+    lexical_rank: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class _Filter:
+    mask: NDArray[np.bool_] | None  # over lexical records
+    where: dict[str, Any] | None  # Chroma metadata filter
+    empty: bool  # nothing in the index can match
+
+
+class _Columns:
+    """Metadata of every record as arrays, for filter masks."""
+
+    def __init__(self, lexical: LexicalIndex) -> None:
+        meta = [r.metadata for r in lexical.records]
+        self.kind = np.array([str(m.get("kind", "")) for m in meta])
+        self.code = np.array([str(m.get("code", "")) for m in meta])
+        self.bare = np.array([c.replace(".", "") for c in self.code])
+        self.category = np.array([str(m.get("category", "")) for m in meta])
+        self.block = np.array([str(m.get("block", "")) for m in meta])
+        self.tabular = {
+            str(m.get("code")): i for i, m in enumerate(meta) if m.get("source") == "tabular"
+        }
+        self.item = {str(m["item_id"]): i for i, m in enumerate(meta) if m.get("item_id")}
+
+
+def normalize_prefix(prefix: str) -> str:
+    """``m53.8-`` -> ``M538``; a block (``M50-M54``) stays as it is."""
+    p = prefix.strip().upper()
+    if _BLOCK.match(p):
+        return p
+    p = p.rstrip("-")
+    dotted = "." not in p or (p.count(".") == 1 and p.index(".") == 3)
+    p = p.replace(".", "")
+    if not dotted or not _PREFIX.match(p):
+        raise InputError(
+            f"{prefix!r} is not a code prefix: give a code or its start (M53, M53.8, M53.87, "
+            "M54.1-) or a block (M50-M54)."
+        )
+    return p
+
+
+class Retriever:
+    """Hybrid search over one collection. Load once, share across threads and requests."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        lexical: LexicalIndex | Callable[[], LexicalIndex],
+        embedder: Embedder,
+        *,
+        rrf_k: int = 60,
+        batch_size: int = 64,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
+        manifest: Manifest | None = None,
+        per_code: int = 1,
+    ) -> None:
+        self.store = store
+        self.per_code = per_code
+        self.embedder = embedder
+        self.rrf_k = rrf_k
+        self.batch_size = batch_size
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+        self.manifest = manifest
+        self._lock = threading.Lock()
+        self._lexical: LexicalIndex | None = None
+        self._columns: _Columns | None = None
+        self._loader: Callable[[], LexicalIndex] | None = None
+        if isinstance(lexical, LexicalIndex):
+            self._set_lexical(lexical)
+        else:
+            self._loader = lexical
+        self._filters: dict[tuple[tuple[str, ...], tuple[str, ...]], _Filter] = {}
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        scope: Scope | None = None,
+        *,
+        embedder: Embedder | None = None,
+    ) -> Retriever:
+        """The retriever for the index of ``scope``; ``IndexNotReadyError`` says how to build it."""
+        scope = Scope(scope or settings.index_scope)
+        embedder = embedder or MiniLMEmbedder()
+        name = current_collection(settings, scope, embedder.name)
+        layout = IndexLayout.of(settings, name)
+        fix = build_command(settings, scope)
+        manifest = Manifest.read(layout.manifest)
+        if manifest is None:
+            raise IndexNotReadyError(f"No {scope.value} index ({name}) has been built. Run: {fix}")
+        if manifest.model_sha256 != embedder.fingerprint:
+            raise IndexNotReadyError(
+                f"The {scope.value} index was built with other embedding weights. Run: {fix}"
+            )
+        store = VectorStore.from_settings(settings, name)
+        try:
+            held = store.count()
+        except IndexNotReadyError as exc:
+            raise IndexNotReadyError(f"{exc} Run: {fix}") from exc
+        if held != manifest.total:
+            raise IndexNotReadyError(
+                f"The vector store holds {held:,} chunks of {name} but its manifest says "
+                f"{manifest.total:,} (an interrupted build?). Run: {fix}"
+            )
+        return cls(
+            store,
+            lambda: LexicalIndex.load(layout.lexical),
+            embedder,
+            rrf_k=settings.rrf_k,
+            batch_size=settings.embedding_batch_size,
+            manifest=manifest,
+        )
+
+    # -- loading --------------------------------------------------------------------------------
+
+    @property
+    def index_id(self) -> str:
+        """Names the collection and its contents, e.g. for the response's engine block."""
+        if self.manifest is None:
+            return self.store.name
+        return f"{self.store.name}@{self.manifest.corpus_fingerprint[:12]}"
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        if self._lexical is None:
+            with self._lock:
+                if self._lexical is None and self._loader is not None:
+                    self._set_lexical(self._loader())
+        if self._lexical is None:  # pragma: no cover - the constructor sets one of the two
+            raise IndexNotReadyError("The retriever has no lexical index.")
+        return self._lexical
+
+    def _set_lexical(self, lexical: LexicalIndex) -> None:
+        self._columns = _Columns(lexical)
+        self._lexical = lexical
+
+    def warm_up(self) -> None:
+        """Load BM25 and the model and run one query, so the first request is not the slow one."""
+        self.search("warm up", k=1)
+
+    # -- look-up --------------------------------------------------------------------------------
+
+    def passages_for(
+        self, codes: Iterable[str] = (), item_ids: Iterable[str] = ()
+    ) -> list[Passage]:
+        """The tabular entry of each code and the named card items, looked up rather than
+        searched (score 0, no ranks): what a drafter cites for a code it already considers.
+        Codes or items the index does not hold are skipped."""
+        self.lexical  # noqa: B018 - loads the records the columns come from
+        cols = self._columns
+        assert cols is not None
+        positions = [cols.tabular.get(normalize(c)) for c in codes]
+        positions += [cols.item.get(i) for i in item_ids]
+        return [
+            self._passage(pos, 0.0, None, None)
+            for pos in dict.fromkeys(p for p in positions if p is not None)
+        ]
+
+    def _passage(
+        self, pos: int, score: float, dense_rank: int | None, lexical_rank: int | None
+    ) -> Passage:
+        rec = self.lexical.records[pos]
+        m = rec.metadata
+        return Passage(
+            chunk_id=rec.id,
+            code=str(m.get("code", "")),
+            kind=str(m.get("kind", "")),
+            item_id=str(m.get("item_id", "")),
+            source=str(m.get("source", "")),
+            text=rec.text,
+            score=float(score),
+            dense_rank=dense_rank,
+            lexical_rank=lexical_rank,
+        )
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        kinds: Sequence[str] | None = None,
+        code_prefixes: Sequence[str] | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[Passage]:
+        return self.search_many([query], k, kinds, code_prefixes, mode)[0]
+
+    def search_many(
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        kinds: Sequence[str] | None = None,
+        code_prefixes: Sequence[str] | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[list[Passage]]:
+        """Top ``k`` passages for each query; all queries are embedded in one call."""
+        if mode not in MODES:
+            raise InputError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if k < 1:
+            raise InputError(f"k must be at least 1, not {k}")
+        if not queries:
+            return []
+        lexical = self.lexical
+        flt = self._filter(kinds, code_prefixes)
+        live = [i for i, q in enumerate(queries) if q.strip()]
+        out: list[list[Passage]] = [[] for _ in queries]
+        if flt.empty or not live:
+            return out
+        n = max(50, 5 * k)
+        forms = [query_forms(queries[i]) for i in live]
+        dense: list[list[tuple[str, float]]] = [[] for _ in live]
+        sparse: list[list[tuple[str, float]]] = [[] for _ in live]
+        if mode != "lexical":  # one model call; a text repeated across queries is embedded once
+            unique = list(dict.fromkeys(d for d, _ in forms))
+            vectors = self.embedder.embed(unique, batch_size=self.batch_size)
+            hits = dict(zip(unique, self.store.query(vectors, n, flt.where), strict=True))
+            dense = [hits[d] for d, _ in forms]
+        if mode != "dense":
+            sparse = [
+                [(lexical.records[pos].id, s) for pos, s in lexical.search(text, n, flt.mask)]
+                for _, text in forms
+            ]
+        for slot, d, s in zip(live, dense, sparse, strict=True):
+            out[slot] = self._rank(d, s, k, mode, flt)
+        return out
+
+    def _rank(
+        self,
+        dense: list[tuple[str, float]],
+        sparse: list[tuple[str, float]],
+        k: int,
+        mode: Mode,
+        flt: _Filter,
+    ) -> list[Passage]:
+        """Fuse by code, then lay out passages: each code's best chunk (and, for a card chunk,
+        the code's tabular entry) in fused order; further chunks of a code only if room is left.
+        """
+        lexical = self.lexical
+        lists: list[tuple[list[tuple[int, float]], float]] = []
+        if mode != "lexical":
+            lists.append((self._positions(dense), self.dense_weight))
+        if mode != "dense":
+            lists.append((self._positions(sparse), self.lexical_weight))
+
+        # hybrid: RRF over chunk ranks (order within a code) and over code ranks, where a
+        # code's rank in a list is that of its best chunk; one mode: the raw scores
+        single = mode != "hybrid"
+        code_score: dict[str, float] = {}
+        chunk_score: dict[int, float] = {}
+        for hits, weight in lists:
+            code_rank: dict[str, int] = {}
+            for rank, (pos, raw) in enumerate(hits, 1):
+                code = lexical.code_of(pos)
+                fused = chunk_score.get(pos, 0.0) + weight / (self.rrf_k + rank)
+                chunk_score[pos] = raw if single else fused
+                if code not in code_rank:
+                    code_rank[code] = len(code_rank) + 1
+                    fused = code_score.get(code, 0.0) + weight / (self.rrf_k + code_rank[code])
+                    code_score[code] = raw if single else fused
+
+        chunks_of: dict[str, list[int]] = {}
+        for pos in sorted(chunk_score, key=lambda p: (-chunk_score[p], lexical.records[p].id)):
+            chunks_of.setdefault(lexical.code_of(pos), []).append(pos)
+        # ties (a code first in one list and second in the other, and the reverse) go to the
+        # code whose best chunk scores higher on its own
+        best = {code: chunk_score[chunks[0]] for code, chunks in chunks_of.items()}
+        codes = sorted(code_score, key=lambda c: (-code_score[c], -best[c], c))
+
+        rank_maps = [{self._id(p): r for r, (p, _) in enumerate(h, 1)} for h, _ in lists]
+        dense_rank = rank_maps[0] if mode != "lexical" else {}
+        sparse_rank = rank_maps[-1] if mode != "dense" else {}
+
+        passages: list[Passage] = []
+        taken: set[int] = set()
+
+        def take(pos: int, score: float) -> None:
+            cid = lexical.records[pos].id
+            taken.add(pos)
+            passages.append(self._passage(pos, score, dense_rank.get(cid), sparse_rank.get(cid)))
+
+        deferred: list[tuple[int, float]] = []
+        for code in codes:
+            shown = 0
+            for pos in chunks_of[code]:
+                if pos in taken:
+                    continue
+                if shown >= self.per_code or len(passages) >= k:
+                    deferred.append((pos, code_score[code]))
+                    continue
+                take(pos, code_score[code])
+                shown += 1
+                entry = self._tabular_of(lexical.records[pos].metadata, flt)
+                if entry is not None and entry not in taken and len(passages) < k:
+                    take(entry, code_score[code])
+            if len(passages) >= k:
+                break
+        for pos, score in deferred:
+            if len(passages) >= k:
+                break
+            if pos not in taken:
+                take(pos, score)
+        return passages
+
+    def _positions(self, hits: list[tuple[str, float]]) -> list[tuple[int, float]]:
+        """Chunk ids -> record positions (an id the lexical index lacks is skipped, loudly)."""
+        lexical = self.lexical
+        out: list[tuple[int, float]] = []
+        for cid, score in hits:
+            pos = lexical.position.get(cid)
+            if pos is None:
+                log.warning("chunk %s is in the vector store but not in the lexical index", cid)
+                continue
+            out.append((pos, score))
+        return out
+
+    def _id(self, pos: int) -> str:
+        return self.lexical.records[pos].id
+
+    def _tabular_of(self, meta: dict[str, Any], flt: _Filter) -> int | None:
+        if meta.get("source") == "tabular":
+            return None
+        cols = self._columns
+        pos = cols.tabular.get(str(meta.get("code", ""))) if cols else None
+        if pos is None or (flt.mask is not None and not flt.mask[pos]):
+            return None
+        return pos
+
+    # -- filters --------------------------------------------------------------------------------
+
+    def _filter(self, kinds: Sequence[str] | None, prefixes: Sequence[str] | None) -> _Filter:
+        kinds_key = tuple(sorted(set(kinds or ())))
+        unknown = [kd for kd in kinds_key if kd not in CHUNK_KINDS]
+        if unknown:
+            raise InputError(f"unknown chunk kind(s) {unknown}; use {', '.join(CHUNK_KINDS)}")
+        prefix_key = tuple(sorted({normalize_prefix(p) for p in prefixes or ()}))
+        key = (kinds_key, prefix_key)
+        cached = self._filters.get(key)
+        if cached is None:
+            cached = self._compile(kinds_key, prefix_key)
+            if len(self._filters) < _FILTER_CACHE_SIZE:
+                self._filters[key] = cached
+        return cached
+
+    def _compile(self, kinds: tuple[str, ...], prefixes: tuple[str, ...]) -> _Filter:
+        """One filter, two forms: a Chroma ``where`` and a mask over the BM25 records."""
+        self.lexical  # noqa: B018 - loads the records the columns come from
+        cols = self._columns
+        assert cols is not None
+        clauses: list[dict[str, Any]] = []
+        mask = np.ones(len(cols.kind), dtype=bool)
+        if kinds:
+            clauses.append({"kind": {"$in": list(kinds)}})
+            mask &= np.isin(cols.kind, kinds)
+        if prefixes:
+            alternatives: list[dict[str, Any]] = []
+            any_mask = np.zeros(len(cols.kind), dtype=bool)
+            blocks = [p for p in prefixes if _BLOCK.match(p)]
+            short = [p for p in prefixes if not _BLOCK.match(p) and len(p) <= 3]
+            long = [p for p in prefixes if not _BLOCK.match(p) and len(p) > 3]
+            if blocks:
+                alternatives.append({"block": {"$in": blocks}})
+                any_mask |= np.isin(cols.block, blocks)
+            if short:
+                cats = sorted(
+                    {c for c in set(cols.category.tolist()) if c and c.startswith(tuple(short))}
+                )
+                if cats:
+                    alternatives.append({"category": {"$in": cats}})
+                    any_mask |= np.isin(cols.category, cats)
+            if long:
+                hit = np.zeros(len(cols.kind), dtype=bool)
+                for p in long:
+                    hit |= (cols.category != "") & np.char.startswith(cols.bare, p)
+                codes = sorted(set(cols.code[hit].tolist()))
+                if codes:
+                    alternatives.append({"code": {"$in": codes}})
+                    any_mask |= hit
+            if not alternatives:
+                return _Filter(None, None, empty=True)
+            clauses.append(alternatives[0] if len(alternatives) == 1 else {"$or": alternatives})
+            mask &= any_mask
+        if not clauses:
+            return _Filter(None, None, empty=False)
+        where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        return _Filter(mask, where, empty=not mask.any())
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+
+def search_cli(
+    settings: Settings, args: argparse.Namespace, *, retriever: Retriever | None = None
+) -> int:
+    """``scribeplugin search``: ranked passages as text lines or JSON."""
+    scope = Scope(args.scope) if getattr(args, "scope", None) else settings.index_scope
+    retriever = retriever or Retriever.from_settings(settings, scope)
+    passages = retriever.search(
+        args.query, k=args.k, kinds=args.kind, code_prefixes=args.code, mode=args.mode
+    )
+    if args.format == "json":
+        payload = {
+            "query": args.query,
+            "mode": args.mode,
+            "index": retriever.index_id,
+            "passages": [p.to_dict() for p in passages],
+        }
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return 0
+    if not passages:
+        print("no passages matched")
+        return 0
+    for rank, p in enumerate(passages, 1):
+        text = " ".join(p.text.split())
+        text = text if len(text) <= 110 else text[:109] + "…"
+        print(
+            f"{rank:>2}  {p.score:7.4f}  {p.chunk_id[:10]}  {p.code:<9} {p.kind:<8} "
+            f"{p.item_id or '-'}"
+        )
+        print(f"    {text}")
+    return 0

@@ -1,0 +1,170 @@
+"""Chunks: stable content-addressed ids, scopes, tabular and card chunk contents, metadata."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scribeplugin.codeset import CodeSet, get_codeset
+from scribeplugin.config import PROJECT_ROOT, Scope
+from scribeplugin.corpus.cards import Card, load_cards, parse_card
+from scribeplugin.errors import CorpusError
+from scribeplugin.index.chunk import (
+    CHUNK_KINDS,
+    Chunk,
+    build_chunks,
+    card_chunks,
+    chunk_id,
+    corpus_fingerprint,
+    read_corpus_version,
+    scope_entries,
+    tabular_chunk,
+)
+
+CORPUS = PROJECT_ROOT / "corpus"
+
+
+@pytest.fixture(scope="module")
+def cs() -> CodeSet:
+    return get_codeset()
+
+
+@pytest.fixture(scope="module")
+def m5387_card() -> Card:
+    return parse_card(CORPUS / "cards" / "M53.87.md")
+
+
+def test_chunk_id_is_stable_and_ignores_key_order() -> None:
+    meta = {"code": "M53.87", "kind": "tabular", "billable": True}
+    same = {"billable": True, "kind": "tabular", "code": "M53.87"}
+    assert chunk_id("text", "embed", meta) == chunk_id("text", "embed", same)
+    assert len(chunk_id("text", "embed", meta)) == 64
+
+
+@pytest.mark.parametrize(
+    ("text", "embed", "meta"),
+    [
+        ("text!", "embed", {"code": "M53.87", "kind": "tabular", "billable": True}),
+        ("text", "embed!", {"code": "M53.87", "kind": "tabular", "billable": True}),
+        ("text", "embed", {"code": "M53.86", "kind": "tabular", "billable": True}),
+        ("text", "embed", {"code": "M53.87", "kind": "tabular", "billable": False}),
+        ("text", "embed", {"code": "M53.87", "kind": "tabular", "billable": True, "x": ""}),
+    ],
+)
+def test_chunk_id_changes_with_any_content(text: str, embed: str, meta: dict[str, object]) -> None:
+    base = chunk_id("text", "embed", {"code": "M53.87", "kind": "tabular", "billable": True})
+    assert chunk_id(text, embed, meta) != base  # type: ignore[arg-type]
+
+
+def test_chunks_are_rebuilt_with_identical_ids(cs: CodeSet) -> None:
+    cards = load_cards(CORPUS)
+    first = [c.id for c in build_chunks(cs, cards, Scope.spine)]
+    again = [c.id for c in build_chunks(cs, load_cards(CORPUS), Scope.spine)]
+    assert first == again
+    assert len(set(first)) == len(first)
+    assert corpus_fingerprint(first) == corpus_fingerprint(reversed(again))
+
+
+@pytest.mark.parametrize(
+    ("scope", "items"),
+    # spine: blocks M40-M43, M45-M49, M50-M54, categories S13, S16, S33, S39 (976 items) and
+    # Q76 (25: a transitional vertebra is Q76.49); musculoskeletal: chapter 13, S10-S39 and Q76
+    [(Scope.spine, 976 + 25), (Scope.musculoskeletal, 16_038 + 25), (Scope.all, 98_505)],
+)
+def test_scope_sizes(cs: CodeSet, scope: Scope, items: int) -> None:
+    entries = list(scope_entries(cs, scope))
+    assert len(entries) == items
+    assert len({e.code for e in entries}) == items
+
+
+def test_spine_scope_holds_its_blocks_and_injury_categories(cs: CodeSet) -> None:
+    codes = {e.code for e in scope_entries(cs, Scope.spine)}
+    assert {"M50-M54", "M53.87", "M48.062", "S13.4XXA", "S33.5XXA", "S39.012A", "Q76.49"} <= codes
+    assert "M17.11" not in codes and "S32.010A" not in codes  # knee OA, lumbar fracture
+
+
+def test_tabular_chunk_text_and_embed_text(cs: CodeSet) -> None:
+    chunk = tabular_chunk(cs.lookup("M54.5"), cs)
+    assert chunk.text.startswith("M54.5 Low back pain")
+    assert "\nExcludes1: " in chunk.text and "low back strain (S39.012)" in chunk.text
+    assert "\nExcludes2: " in tabular_chunk(cs.lookup("13"), cs).text
+    # what is embedded is short: the description and inclusion terms, never the Excludes lists
+    assert "strain" not in chunk.embed_text
+    assert chunk.metadata == {
+        "code": "M54.5",
+        "kind": "tabular",
+        "item_id": "",
+        "source": "tabular",
+        "code_set": cs.release.name,
+        "block": "M50-M54",
+        "category": "M54",
+        "billable": False,
+    }
+
+
+def test_tabular_chunk_carries_inclusion_terms_stated_above_it(cs: CodeSet) -> None:
+    chunk = tabular_chunk(cs.lookup("M75.02"), cs)
+    assert "Inclusion terms of M75.0: Frozen shoulder; Periarthritis of shoulder" in chunk.text
+    assert "Frozen shoulder" in chunk.embed_text
+    own = tabular_chunk(cs.lookup("M54.50"), cs)
+    assert "Inclusion terms: Loin pain; Lumbago NOS" in own.text
+
+
+def test_block_and_chapter_chunks_have_no_category(cs: CodeSet) -> None:
+    block = tabular_chunk(cs.lookup("M50-M54"), cs)
+    assert block.metadata["category"] == "" and block.metadata["block"] == "M50-M54"
+    chapter = tabular_chunk(cs.lookup("13"), cs)
+    assert chapter.metadata["category"] == "" and chapter.metadata["block"] == ""
+
+
+def test_card_chunks(cs: CodeSet, m5387_card: Card) -> None:
+    chunks = card_chunks(m5387_card, cs)
+    by_kind: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_kind.setdefault(c.kind, []).append(c)
+    assert len(by_kind["summary"]) == 1
+    assert len(chunks) == len(m5387_card.items) + 1
+    assert {c.item_id for c in chunks if c.kind != "summary"} == {i.id for i in m5387_card.items}
+    faq = next(c for c in chunks if c.item_id == "M53.87/faq/vs-m53-86")
+    assert faq.text.startswith("M53.87 Other specified dorsopathies, lumbosacral region\nFAQ: ")
+    assert "What distinguishes M53.87 from M53.86?" in faq.text  # question and answer
+    assert "The region." in faq.text
+    assert faq.metadata["source"] == "cards/M53.87.md"
+    assert faq.metadata["billable"] is True and faq.metadata["block"] == "M50-M54"
+
+
+def test_metadata_is_flat_and_kinds_are_known(cs: CodeSet) -> None:
+    for chunk in build_chunks(cs, load_cards(CORPUS), Scope.spine):
+        assert chunk.kind in CHUNK_KINDS
+        assert all(isinstance(v, str | int | bool) for v in chunk.metadata.values())
+        assert set(chunk.metadata) == {
+            "code", "kind", "item_id", "source", "code_set", "block", "category", "billable"
+        }
+
+
+def test_every_card_is_in_every_scope(cs: CodeSet) -> None:
+    cards = load_cards(CORPUS)
+    spine = build_chunks(cs, cards, Scope.spine)
+    card_ids = {c.id for card in cards for c in card_chunks(card, cs)}
+    assert card_ids <= {c.id for c in spine}
+
+
+def test_editing_one_card_item_changes_one_chunk(cs: CodeSet, tmp_path: Path) -> None:
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    path = tmp_path / "corpus" / "cards" / "M53.87.md"
+    before = {c.id for c in card_chunks(parse_card(path), cs)}
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Code the region the clinician documents.", "Code the region."))
+    after = {c.id for c in card_chunks(parse_card(path), cs)}
+    assert len(before - after) == 1 and len(after - before) == 1
+
+
+def test_corpus_version(tmp_path: Path) -> None:
+    assert read_corpus_version(CORPUS)
+    with pytest.raises(CorpusError, match=r"corpus\.yaml"):
+        read_corpus_version(tmp_path)
+    (tmp_path / "corpus.yaml").write_text("name: no version\n")
+    with pytest.raises(CorpusError, match="version"):
+        read_corpus_version(tmp_path)

@@ -1,0 +1,214 @@
+"""Hybrid retrieval over the real spine index: ranking, filters, batching, modes, the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from scribeplugin.errors import InputError
+from scribeplugin.retrieval import Retriever, normalize_prefix, query_forms, search_cli
+from tests.conftest import MemoEmbedder, SpineIndex
+
+ACCEPTANCE = "chronic pain at the lumbosacral junction without radiculopathy"
+
+
+@pytest.mark.parametrize(
+    ("query", "dense", "lexical"),
+    [
+        (ACCEPTANCE, "chronic pain at the lumbosacral junction",
+         "chronic pain at the lumbosacral junction without"),
+        ("no leg pain, but numbness in the foot", ", but numbness in the foot",
+         "no , but numbness in the foot"),
+        ("Patient denies bowel or bladder changes. Back pain for 3 months.",
+         "Patient . Back pain for 3 months.", "Patient denies . Back pain for 3 months."),
+        ("no radiculopathy", "no radiculopathy", "no radiculopathy"),  # all negation: as is
+        ("L5-S1 disc herniation", "L5-S1 disc herniation", "L5-S1 disc herniation"),
+    ],
+)
+def test_query_forms(query: str, dense: str, lexical: str) -> None:
+    assert query_forms(query) == (dense, lexical)
+
+
+@pytest.mark.parametrize(
+    ("raw", "norm"),
+    [("M53.8", "M538"), ("m54.1-", "M541"), ("M50-M54", "M50-M54"), (" s33 ", "S33")],
+)
+def test_normalize_prefix(raw: str, norm: str) -> None:
+    assert normalize_prefix(raw) == norm
+
+
+@pytest.mark.parametrize("bad", ["", "53.87", "M53.87.1", "lumbar"])
+def test_bad_prefix(bad: str) -> None:
+    with pytest.raises(InputError, match="code prefix"):
+        normalize_prefix(bad)
+
+
+class CountingEmbedder:
+    """Counts calls; delegates to the session's MiniLM (through its memo)."""
+
+    def __init__(self, inner: MemoEmbedder) -> None:
+        self.inner = inner
+        self.name, self.fingerprint, self.dimension = inner.name, inner.fingerprint, 384
+        self.calls: list[int] = []
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float32]:
+        self.calls.append(len(texts))
+        return self.inner.embed(texts, batch_size)
+
+
+
+@pytest.mark.slow
+def test_acceptance_query_brings_the_m53_87_card_and_tabular_entry(
+    spine_retriever: Retriever,
+) -> None:
+    passages = spine_retriever.search(ACCEPTANCE, k=10)
+    kinds = {p.kind for p in passages if p.code == "M53.87"}
+    assert "tabular" in kinds, [(p.code, p.kind) for p in passages]
+    assert kinds - {"tabular"}, [(p.code, p.kind) for p in passages]
+
+
+@pytest.mark.slow
+def test_card_passages_bring_their_tabular_entry(spine_retriever: Retriever) -> None:
+    passages = spine_retriever.search("lumbar spinal stenosis with neurogenic claudication", k=10)
+    seen: set[str] = set()
+    for i, p in enumerate(passages[:-1]):
+        if p.source.startswith("cards/") and p.code not in seen:
+            nxt = passages[i + 1]
+            assert (nxt.code, nxt.kind) == (p.code, "tabular") or any(
+                q.code == p.code and q.kind == "tabular" for q in passages[:i]
+            )
+        seen.add(p.code)
+    assert passages[0].code == "M48.062"
+
+
+@pytest.mark.slow
+def test_codes_are_found_by_name(spine_retriever: Retriever) -> None:
+    top = spine_retriever.search("M48.062", k=3, mode="lexical")
+    assert top[0].code == "M48.062" and top[0].lexical_rank == 1
+    assert spine_retriever.search("L5-S1", k=5, mode="lexical")  # levels are tokens too
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_modes(spine_retriever: Retriever, mode: str) -> None:
+    passages = spine_retriever.search("sprain of the lumbar ligaments", k=8, mode=mode)  # type: ignore[arg-type]
+    assert len(passages) == 8
+    scores = [p.score for p in passages]
+    assert scores == sorted(scores, reverse=True)
+    assert len({p.chunk_id for p in passages}) == 8
+    if mode == "dense":
+        assert all(p.lexical_rank is None or p.lexical_rank > 0 for p in passages)
+        assert passages[0].dense_rank == 1
+    if mode == "lexical":
+        assert passages[0].lexical_rank == 1
+    assert any(p.code.startswith("S33.5") for p in passages)
+
+
+@pytest.mark.slow
+def test_kind_and_code_filters(spine_retriever: Retriever) -> None:
+    query = "pain at the lumbosacral junction"
+    pitfalls = spine_retriever.search(query, k=10, kinds=["pitfall"])
+    assert pitfalls and {p.kind for p in pitfalls} == {"pitfall"}
+    m538 = spine_retriever.search(query, k=20, code_prefixes=["M53.8"])
+    assert m538 and all(p.code.startswith("M53.8") for p in m538)
+    assert any(p.code == "M53.87" for p in m538)
+    injuries = spine_retriever.search(query, k=10, code_prefixes=["S33", "S39"])
+    assert injuries and all(p.code[:3] in {"S33", "S39"} for p in injuries)
+    block = spine_retriever.search(query, k=10, code_prefixes=["M50-M54"])
+    assert block and all(p.code == "M50-M54" or p.code[:3] in {"M50", "M51", "M53", "M54"}
+                         for p in block)
+    both = spine_retriever.search(query, k=10, kinds=["faq", "tabular"], code_prefixes=["M53.87"])
+    assert both and {(p.code, p.kind in {"faq", "tabular"}) for p in both} == {("M53.87", True)}
+    assert spine_retriever.search(query, k=10, code_prefixes=["M17"]) == []  # not in scope
+    for mode in ("dense", "lexical"):
+        only = spine_retriever.search(query, k=5, kinds=["tip"], mode=mode)  # type: ignore[arg-type]
+        assert only and {p.kind for p in only} == {"tip"}
+
+
+@pytest.mark.slow
+def test_search_many_embeds_once_and_matches_single_searches(
+    spine_index: SpineIndex, embedder: MemoEmbedder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    retriever = Retriever.from_settings(spine_index.settings, embedder=counting)
+    queries = [
+        "numbness down the left leg to the big toe",
+        "neck strain after a rear-end collision",
+        "MRI shows L4-L5 disc protrusion",
+        "   ",
+        "numbness down the left leg to the big toe",
+    ]
+    many = retriever.search_many(queries, k=5)
+    assert counting.calls == [3]  # one call; blank query left out, repeated one embedded once
+    assert many[3] == [] and many[4] == many[0]
+    for query, got in zip(queries[:3], many, strict=False):
+        assert [p.chunk_id for p in got] == [p.chunk_id for p in retriever.search(query, k=5)]
+    assert retriever.search_many([], k=5) == []
+
+
+@pytest.mark.slow
+def test_concurrent_searches(spine_retriever: Retriever) -> None:
+    queries = ["sciatica right leg", "cervical radiculopathy", "lumbar instability"] * 4
+    expected = {q: [p.chunk_id for p in spine_retriever.search(q)] for q in set(queries)}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda q: (q, spine_retriever.search(q)), queries))
+    for q, got in results:
+        assert [p.chunk_id for p in got] == expected[q]
+
+
+@pytest.mark.slow
+def test_bad_arguments(spine_retriever: Retriever) -> None:
+    with pytest.raises(InputError, match="k must be"):
+        spine_retriever.search("pain", k=0)
+    with pytest.raises(InputError, match="mode"):
+        spine_retriever.search("pain", mode="fuzzy")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="kind"):
+        spine_retriever.search("pain", kinds=["card"])
+    with pytest.raises(InputError, match="code prefix"):
+        spine_retriever.search("pain", code_prefixes=["lumbar"])
+    assert spine_retriever.search("   ") == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_search_cli(
+    spine_index: SpineIndex,
+    spine_retriever: Retriever,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+) -> None:
+    args = argparse.Namespace(
+        query=ACCEPTANCE, k=5, format=fmt, mode="hybrid", kind=None, code=None, scope="spine"
+    )
+    assert search_cli(spine_index.settings, args, retriever=spine_retriever) == 0
+    out = capsys.readouterr().out
+    if fmt == "json":
+        payload = json.loads(out)
+        assert payload["index"].startswith("scribe-spine-minilm-l6-v2-fy2026-c1@")
+        assert len(payload["passages"]) == 5
+        assert set(payload["passages"][0]) == {
+            "chunk_id", "code", "kind", "item_id", "source", "text", "score", "dense_rank",
+            "lexical_rank",
+        }
+    else:
+        lines = out.splitlines()
+        assert lines[0].lstrip().startswith("1 ") and len(lines) == 10  # two lines a passage
+
+
+@pytest.mark.slow
+def test_passages_for_looks_up_codes_and_items(spine_retriever: Retriever) -> None:
+    got = spine_retriever.passages_for(
+        codes=["M53.87", "m5386", "M17.11"], item_ids=["M53.87/faq/vs-m53-86", "X00/tip/none"]
+    )
+    assert [(p.code, p.kind, p.item_id) for p in got] == [
+        ("M53.87", "tabular", ""),
+        ("M53.86", "tabular", ""),
+        ("M53.87", "faq", "M53.87/faq/vs-m53-86"),
+    ]  # M17.11 is not in the spine scope; unknown items are skipped
+    assert all(p.score == 0.0 and p.dense_rank is None for p in got)
