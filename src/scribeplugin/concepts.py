@@ -37,7 +37,9 @@ CONCEPTS: dict[str, Concept] = {
     c.id: c
     for c in [
         # conditions the clinician diagnoses
-        Concept("radiculopathy", _C.condition, "nerve root compromise: radiculopathy, pinched nerve"),
+        Concept(
+            "radiculopathy", _C.condition, "nerve root compromise: radiculopathy, pinched nerve"
+        ),
         Concept("disc_herniation", _C.condition, "disc herniation, protrusion, extrusion, bulge"),
         Concept("disc_degeneration", _C.condition, "degenerative disc disease, disc degeneration"),
         Concept("spinal_stenosis", _C.condition, "spinal, central or foraminal canal stenosis"),
@@ -47,6 +49,11 @@ CONCEPTS: dict[str, Concept] = {
         Concept("spondylolisthesis", _C.condition, "slip of one vertebra on another"),
         Concept("instability", _C.condition, "segmental or ligamentous spinal instability"),
         Concept("transitional_vertebra", _C.condition, "lumbosacral transitional vertebra"),
+        Concept(
+            "ligament_syndrome",
+            _C.condition,
+            "chronic iliolumbar or lumbosacral ligament pain syndrome (no specific code)",
+        ),
         Concept("myelopathy", _C.condition, "spinal cord compression or myelopathy"),
         Concept("discitis", _C.condition, "infection of the disc space"),
         Concept("sprain", _C.condition, "ligament sprain of the spine"),
@@ -63,6 +70,7 @@ CONCEPTS: dict[str, Concept] = {
         # where
         Concept("region_cervical", _C.region, "cervical spine, neck"),
         Concept("region_thoracic", _C.region, "thoracic spine, mid back"),
+        Concept("region_cervicothoracic", _C.region, "cervicothoracic junction, C7-T1"),
         Concept("region_thoracolumbar", _C.region, "thoracolumbar junction"),
         Concept("region_lumbar", _C.region, "lumbar spine above L5-S1"),
         Concept("region_lumbosacral", _C.region, "lumbosacral junction, L5-S1"),
@@ -76,6 +84,7 @@ CONCEPTS: dict[str, Concept] = {
         Concept("functional_limitation", _C.function, "limits on walking, sitting, work, ADLs"),
         Concept("conservative_treatment", _C.treatment, "physical therapy, medication, injections"),
         Concept("treatment_failed", _C.treatment, "treatment tried without lasting relief"),
+        Concept("spine_surgery", _C.treatment, "spine surgery: discectomy, laminectomy, fusion"),
         Concept("chronic", _C.chronicity, "present for three months or more"),
         Concept("acute", _C.chronicity, "recent onset"),
         # injuries and encounters

@@ -1,0 +1,195 @@
+"""Normalise what a matched span says: spinal levels and their region, laterality, durations."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_NUM_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "eighteen": 18,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "a": 1,
+    "an": 1,
+    "single": 1,
+    "couple": 2,
+    "few": 3,
+    "several": 4,
+    "many": 6,
+    "half": 0.5,
+}
+_SEGMENTS = {"C": 8, "T": 12, "L": 6, "S": 5}  # C8 and L6 exist as roots / transitional levels
+_ORDER = "CTLS"
+_NUM = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_LEVEL = re.compile(
+    rf"\b([CTLS])[ -]?{_NUM}(?:\s*(?:[-–—/]|to|through|thru|and)?\s*([CTLS])?[ -]?{_NUM})?\b",
+    re.IGNORECASE,
+)
+
+
+def _int(word: str) -> int:
+    return int(word) if word.isdigit() else int(_NUM_WORDS[word.lower()])
+
+
+def parse_level(text: str) -> str | None:
+    """'L4/5' -> 'L4-L5', 'l five s one' -> 'L5-S1', 'C5' -> 'C5'; None if not a real level."""
+    m = _LEVEL.search(text)
+    if m is None:
+        return None
+    letter1, n1 = m.group(1).upper(), _int(m.group(2))
+    if not 1 <= n1 <= _SEGMENTS[letter1]:
+        return None
+    if m.group(4) is None:
+        return f"{letter1}{n1}"
+    letter2 = (m.group(3) or letter1).upper()
+    n2 = _int(m.group(4))
+    if not 1 <= n2 <= _SEGMENTS[letter2]:
+        return None
+    if (_ORDER.index(letter2), n2) <= (_ORDER.index(letter1), n1):
+        return None
+    return f"{letter1}{n1}-{letter2}{n2}"
+
+
+def region_of_level(level: str) -> str | None:
+    """The region concept a level (or range of levels) lies in."""
+    parts = level.split("-")
+    first, last = parts[0], parts[-1]
+    a, b = first[0], last[0]
+    if len(parts) == 1:
+        return {
+            "C": "region_cervical",
+            "T": "region_thoracic",
+            "L": "region_lumbar",
+            "S": "region_sacral",
+        }[a]
+    if a == b:
+        return {
+            "C": "region_cervical",
+            "T": "region_thoracic",
+            "L": "region_lumbar",
+            "S": "region_sacral",
+        }[a]
+    pair = a + b
+    if pair == "CT":
+        return "region_cervicothoracic"
+    if pair == "TL":
+        return "region_thoracolumbar"
+    if pair == "LS":
+        return "region_lumbosacral"
+    return None
+
+
+_LATERALITY = [
+    (
+        re.compile(
+            r"\b(?:bilateral(?:ly)?|both (?:sides|legs|feet|buttocks|arms|hands|hips|thighs|"
+            r"calves|knees|shoulders)|left and right|right and left)\b",
+            re.I,
+        ),
+        "bilateral",
+    ),
+    (re.compile(r"\bleft\b", re.I), "left"),
+    (re.compile(r"\bright\b", re.I), "right"),
+]
+
+
+def laterality_in(text: str) -> str | None:
+    for regex, side in _LATERALITY:
+        if regex.search(text):
+            return side
+    return None
+
+
+_REGION_WORDS = [
+    (re.compile(r"lumbo-?sacral|\bls spine|ilio-?lumbar", re.I), "region_lumbosacral"),
+    (re.compile(r"thoraco-?lumbar", re.I), "region_thoracolumbar"),
+    (re.compile(r"cervico-?thoracic", re.I), "region_cervicothoracic"),
+    (
+        re.compile(r"\blumbar|\blow(?:er)?[ -]?back|\bl-?spine|\blumbago|\blbp\b", re.I),
+        "region_lumbar",
+    ),
+    (re.compile(r"\bsacr|\bcoccy|\btail ?bone|\bsi joint", re.I), "region_sacral"),
+    (re.compile(r"\bthoracic|\b(?:mid|middle|upper)[ -]?back|\bt-?spine", re.I), "region_thoracic"),
+    (re.compile(r"\bcervical|\bneck|\bc-?spine", re.I), "region_cervical"),
+]
+
+
+def region_in(text: str) -> str | None:
+    for regex, region in _REGION_WORDS:
+        if regex.search(text):
+            return region
+    return None
+
+
+_UNIT_DAYS = {
+    "hour": 1 / 24,
+    "day": 1,
+    "night": 1,
+    "week": 7,
+    "wk": 7,
+    "month": 30,
+    "mo": 30,
+    "year": 365,
+    "yr": 365,
+    "decade": 3650,
+}
+_UNIT = re.compile(r"\b(hour|day|night|week|wk|month|mo|year|yr|decade)s?\b", re.I)
+_QTY = re.compile(
+    r"\b(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|eighteen|twenty|thirty|forty|fifty|a|an|couple|few|several|many|"
+    r"half)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_RECENT = re.compile(
+    r"\b(yesterday|today|tonight|night|morning|evening|weekend|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)\b",
+    re.I,
+)
+CHRONIC_DAYS = 90
+
+
+def duration_days(text: str, today: date | None = None) -> float | None:
+    """How long a duration phrase says, in days; None when it names no length of time."""
+    year = _YEAR.search(text)
+    if year:
+        return max(0, ((today or date.today()).year - int(year.group())) * 365)
+    unit = None
+    for m in _UNIT.finditer(text):
+        unit = m  # the last unit: "for the past 2 years" -> years
+    if unit is None:
+        return 1.0 if _RECENT.search(text) else None
+    qtys = list(_QTY.finditer(text[: unit.start()]))
+    low = text.lower()
+    if not qtys:
+        if re.match(r"^\s*(?:last|this|past)\s+\w+\s*$", low):  # "last year": a date, not a span
+            return 1.0 if unit.group(1).lower() in {"night", "week", "day"} else None
+        plural = unit.group(0).lower().endswith("s")
+        value = 2.0 if plural else 1.0
+        if plural and unit.group(1).lower() in {"month", "mo"}:
+            value = 3.0  # "for months"
+    else:
+        words = [q.group(1).lower() for q in qtys]
+        nums = [float(w) if w[0].isdigit() else float(_NUM_WORDS[w]) for w in words]
+        value = max(nums)
+        if "half" in words and len(nums) > 1:
+            value = max(n for n, w in zip(nums, words, strict=True) if w != "half") + 0.5
+    return value * _UNIT_DAYS[unit.group(1).lower()]

@@ -1,0 +1,102 @@
+"""Sentence units: ASR text must split, and a leading "no," must stand apart from the claim."""
+
+from __future__ import annotations
+
+import pytest
+
+from scribeplugin.extract.transcript import parse_transcript
+from scribeplugin.extract.units import is_question, split_units
+
+
+def _texts(text: str) -> list[str]:
+    t = parse_transcript(text)
+    return [t.text[u.start : u.end] for u in split_units(t)]
+
+
+def test_asr_text_splits_into_sentences() -> None:
+    text = (
+        "[doctor] any numbness ? [patient] no . it just hurts in my lower back . "
+        "i had an mri , it showed a disc bulge ; the pt did n't help"
+    )
+    assert _texts(text) == [
+        "any numbness ?",
+        "no .",
+        "it just hurts in my lower back .",
+        "i had an mri ,",
+        "it showed a disc bulge ;",
+        "the pt did n't help",
+    ]
+
+
+def test_a_comma_before_a_new_subject_splits() -> None:
+    assert _texts("No numbness, tingling or weakness, I just have back pain.") == [
+        "No numbness, tingling or weakness,",
+        "I just have back pain.",
+    ]
+
+
+def test_abbreviations_do_not_split() -> None:
+    assert _texts("I saw Dr. Smith vs. Dr. Jones, e.g. last week. Then I rested.") == [
+        "I saw Dr. Smith vs. Dr. Jones, e.g. last week.",
+        "Then I rested.",
+    ]
+
+
+def test_lines_split() -> None:
+    assert _texts("Assessment:\nL5-S1 disc herniation\nPlan: PT") == [
+        "Assessment:",
+        "L5-S1 disc herniation",
+        "Plan: PT",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reply", "units", "polarity"),
+    [
+        ("No.", ["No."], "no"),
+        ("No, it's just my back.", ["No,", "it's just my back."], "no"),
+        ("no it 's just my back", ["no", "it 's just my back"], "no"),
+        (
+            "Uh no it's just the uh the low back pain.",
+            ["Uh no", "it's just the uh the low back pain."],
+            "no",
+        ),
+        ("No numbness at all.", ["No numbness at all."], "no"),
+        ("I don't have any numbness.", ["I don't have any numbness."], "no"),
+        ("Yeah, in my left foot.", ["Yeah,", "in my left foot."], "yes"),
+        ("yeah it goes down my leg", ["yeah", "it goes down my leg"], "yes"),
+        ("Yeah no, I've been healthy.", ["Yeah no,", "I've been healthy."], "no"),
+        ("Not really, just the back.", ["Not really,", "just the back."], "no"),
+        ("Right here in my lower back.", ["Right here in my lower back."], None),
+        ("It started last week.", ["It started last week."], None),
+    ],
+)
+def test_answers(reply: str, units: list[str], polarity: str | None) -> None:
+    t = parse_transcript(f"Doctor: Any leg pain?\nPatient: {reply}")
+    us = split_units(t)
+    assert [t.text[u.start : u.end] for u in us[1:]] == units
+    assert us[1].polarity == polarity
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("Any numbness or tingling?", True),
+        ("any numbness or tingling", True),
+        ("and do you have any leg pain", True),
+        ("How long has this been going on", True),
+        ("So the pain goes down your leg?", True),
+        ("Is there any weakness.", True),
+        ("Do these stretches twice a day.", False),
+        ("It hurts when I bend.", False),
+        ("You have sciatica.", False),
+    ],
+)
+def test_questions(sentence: str, question: bool) -> None:
+    assert is_question(sentence) is question
+
+
+def test_assessment_section() -> None:
+    t = parse_transcript("History: back pain.\nAssessment: lumbar strain.\nNo fracture.\nExam: ok.")
+    flags = [u.assessment_section for u in split_units(t)]
+    assert flags == [False, True, True, False]
