@@ -42,13 +42,19 @@ def test_lookup_with_or_without_dot(cs: CodeSet, raw: str) -> None:
         ("M54.41", "Lumbago with sciatica, right side", True),
         ("M54.17", "Radiculopathy, lumbosacral region", True),
         ("M51.36", "Other intervertebral disc degeneration, lumbar region", False),
-        ("M51.360", "Other intervertebral disc degeneration, lumbar region with discogenic back pain only", True),
+        (
+            "M51.360",
+            "Other intervertebral disc degeneration, lumbar region with discogenic back pain only",
+            True,
+        ),
         ("M48.061", "Spinal stenosis, lumbar region without neurogenic claudication", True),
         ("S33.5XXA", "Sprain of ligaments of lumbar spine, initial encounter", True),
         ("S33.5", "Sprain of ligaments of lumbar spine", False),
     ],
 )
-def test_descriptions_and_billable(cs: CodeSet, code: str, description: str, billable: bool) -> None:
+def test_descriptions_and_billable(
+    cs: CodeSet, code: str, description: str, billable: bool
+) -> None:
     assert cs.description(code) == description
     assert cs.is_billable(code) is billable
 
@@ -60,8 +66,16 @@ def test_hierarchy(cs: CodeSet) -> None:
     assert cs.chapter("M53.87") == "13"
     assert cs.children("M54.5") == ("M54.50", "M54.51", "M54.59")
     assert cs.billable_descendants("M51.3") == [
-        "M51.34", "M51.35", "M51.360", "M51.361", "M51.362", "M51.369",
-        "M51.370", "M51.371", "M51.372", "M51.379",
+        "M51.34",
+        "M51.35",
+        "M51.360",
+        "M51.361",
+        "M51.362",
+        "M51.369",
+        "M51.370",
+        "M51.371",
+        "M51.372",
+        "M51.379",
     ]
     assert cs.is_descendant("M51.17", "M51")
 
@@ -77,7 +91,11 @@ def test_notes_and_excludes(cs: CodeSet) -> None:
 def test_seventh_character_rules(cs: CodeSet) -> None:
     s335 = cs.lookup("S33.5")
     assert s335.requires_seventh_character
-    assert dict(s335.seventh_characters) == {"A": "initial encounter", "D": "subsequent encounter", "S": "sequela"}
+    assert dict(s335.seventh_characters) == {
+        "A": "initial encounter",
+        "D": "subsequent encounter",
+        "S": "sequela",
+    }
     assert cs.children("S33.5") == ("S33.5XXA", "S33.5XXD", "S33.5XXS")
     assert not cs.lookup("S33.5XXA").requires_seventh_character
     assert not cs.lookup("M53.87").requires_seventh_character

@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from scribeplugin.config import Scope, Settings, apply_offline_environment
 from scribeplugin.errors import ScribeError
@@ -19,7 +20,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
+    overrides: dict[str, Any] = {}
     if getattr(args, "corpus", None):
         overrides["corpus_dir"] = Path(args.corpus)
     if getattr(args, "data_dir", None):
@@ -33,6 +34,7 @@ def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
     problems = lint_corpus(
         settings.corpus_dir,
         extra_dirs=[settings.prompts_dir, settings.evals_dir] if not args.corpus else [],
+        evals_dir=settings.evals_dir if not args.corpus else None,
     )
     print_report(problems, settings.corpus_dir)
     return 1 if problems else 0
@@ -56,6 +58,18 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return search_cli(settings, args)
 
 
+def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.suggest_cli import suggest_cli
+
+    return suggest_cli(settings, args)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.evaluation.runner import eval_cli
+
+    return eval_cli(settings, args)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from scribeplugin.api.serve import serve_cli
 
@@ -71,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="where the index and stores live (default: var/)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("lint-corpus", help="check cards, rules, prompts and evals against the code set")
+    p = sub.add_parser(
+        "lint-corpus", help="check cards, rules, prompts and evals against the code set"
+    )
     p.add_argument("--corpus", help="corpus folder to check (default: corpus/)")
     p.set_defaults(handler=cmd_lint_corpus)
 
@@ -95,6 +111,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--code", action="append", help="only codes under this prefix (repeatable)")
     p.add_argument("--scope", choices=[s.value for s in Scope])
     p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("suggest", help="codes, prompts and warnings for transcripts")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="transcript files (.txt or .json), or -"
+    )
+    p.add_argument(
+        "--format",
+        choices=["json", "text", "jsonl"],
+        default=None,
+        help="json (one path), text, or jsonl (one SuggestResponse per line, in order)",
+    )
+    p.add_argument("--drafter", choices=["rules", "llm"], help="default: SCRIBE_DRAFTER or rules")
+    p.add_argument(
+        "--date-of-service", help="YYYY-MM-DD; flags a visit outside the code set's year"
+    )
+    p.set_defaults(handler=cmd_suggest)
+
+    p = sub.add_parser("eval", help="run the eval cases, write reports, gate on thresholds")
+    p.add_argument("--cases", help="folder of case files (default: evals/cases/)")
+    p.add_argument("--drafter", choices=["rules", "llm"], help="default: SCRIBE_DRAFTER or rules")
+    p.add_argument("--out", help="report folder (default: var/evals/<UTC timestamp>/)")
+    p.add_argument("--compare", metavar="RUN.json", help="a previous run.json: show what changed")
+    p.add_argument("--jobs", type=int, default=1, help="cases run in parallel threads (default 1)")
+    p.add_argument("--no-cache", action="store_true", help="fresh LLM calls, ignoring the cache")
+    p.add_argument(
+        "--no-guard",
+        action="store_true",
+        help="disable the guard (to prove the gate catches it; never for release)",
+    )
+    p.add_argument("--thresholds", help="gate file (default: evals/thresholds.yaml)")
+    p.add_argument("--only", action="append", metavar="GLOB", help="only case ids matching")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("serve", help="serve the HTTP API")
     p.add_argument("--host", default="127.0.0.1")

@@ -21,8 +21,9 @@ from typing import Any
 from scribeplugin.errors import CodeSetError, UnknownCodeError
 
 _MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 _RELEASE_DATE = re.compile(rf"({'|'.join(_MONTHS)})-(\d{{1,2}})-(\d{{4}})", re.IGNORECASE)
 _CODE_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
 
@@ -166,7 +167,9 @@ class CodeSet:
                     "XML of a CDC release (https://www.cdc.gov/nchs/icd/icd-10-cm/files.html)."
                 )
         label = _label_from_filename(tabular_xml.name)
-        return cls._snapshot((str(code_list), str(tabular_xml)), source=str(tabular_xml), label=label)
+        return cls._snapshot(
+            (str(code_list), str(tabular_xml)), source=str(tabular_xml), label=label
+        )
 
     @classmethod
     def _snapshot(cls, paths: tuple[str, str] | None, *, source: str, label: str) -> CodeSet:
@@ -189,7 +192,7 @@ class CodeSet:
                     ) from exc
                 _library_release = paths
             fiscal_year = _fiscal_year_of(paths[1] if paths else None)
-            entries = {}
+            entries: dict[str, CodeEntry] = {}
             chapters: list[str] = []
             for node in cm._chapter_list:
                 chapters.append(node.name)
@@ -270,7 +273,7 @@ class CodeSet:
     def nearest(self, code: str, n: int = 5) -> list[str]:
         """Billable codes under the longest valid prefix of ``code`` (for error messages)."""
         c = normalize(code).replace(".", "")
-        if not c or not _CODE_SHAPE.match(normalize(code)) and len(c) < 3:
+        if not c or (not _CODE_SHAPE.match(normalize(code)) and len(c) < 3):
             return []
         for end in range(len(c), 2, -1):
             prefix = normalize(c[:end])
@@ -336,7 +339,8 @@ def _walk(node: Any, parent: str | None, entries: dict[str, CodeEntry]) -> None:
 
 
 def _kind(node: Any) -> str:
-    return {"section": "block"}.get(node.type, node.type)
+    kind: str = node.type
+    return {"section": "block"}.get(kind, kind)
 
 
 def _key(node: Any) -> str:
@@ -366,7 +370,7 @@ def _fiscal_year_of(xml_path: str | None) -> int:
             encoding="utf-8"
         )
     else:
-        text = Path(xml_path).open(encoding="utf-8")
+        text = Path(xml_path).open(encoding="utf-8")  # noqa: SIM115 - closed by the with below
     with text:
         for _, elem in ET.iterparse(text, events=("end",)):
             if elem.tag == "version":

@@ -6,8 +6,9 @@ import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scribeplugin.errors import ConfigError
@@ -59,9 +60,117 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=64, ge=1, le=1024)
     rrf_k: int = Field(default=60, ge=1)
 
+    # Input limits: a transcript longer than this is refused with a clear error (about 30,000
+    # words; a one-hour visit is about 10,000).
+    max_transcript_chars: int = Field(default=200_000, ge=1)
+
+    # Drafting. The rules drafter is the default; the LLM drafter needs a provider the user runs.
+    drafter: Literal["rules", "llm"] = "rules"
+    llm_provider: Literal["openai", "ollama"] = Field(
+        default="openai",
+        description="'openai': any OpenAI-compatible server (OpenAI, Azure OpenAI v1, vLLM, "
+        "llama.cpp server, Ollama's /v1); 'ollama': Ollama's native API.",
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="e.g. http://127.0.0.1:8080/v1 (llama.cpp) or "
+        "http://127.0.0.1:11434 (Ollama native); unset means api.openai.com for 'openai'.",
+    )
+    llm_api_key: SecretStr | None = Field(default=None, description="never logged")
+    llm_model: str | None = None
+    llm_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=1, ge=0, le=10)
+    llm_max_output_tokens: int = Field(default=1500, ge=64, le=32768)
+    llm_max_tokens_param: Literal["max_tokens", "max_completion_tokens"] = Field(
+        default="max_tokens",
+        description="the request field that caps the reply; some servers ignore "
+        "max_completion_tokens, OpenAI's newer models reject max_tokens",
+    )
+    llm_structured_method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema"
+    llm_temperature: float | None = Field(
+        default=0.0, ge=0.0, le=2.0, description="None: do not send a temperature"
+    )
+    llm_num_ctx: int | None = Field(
+        default=None,
+        ge=2048,
+        description="Ollama native only: context window (num_ctx); "
+        "Ollama truncates longer prompts silently, 16384 fits the draft prompt",
+    )
+    llm_prompt: str = Field(default="draft.v1", pattern=r"^[a-z][a-z0-9_]*\.v[0-9]+$")
+    llm_cache_dir: Path | None = Field(
+        default=None,
+        description="disk cache of LLM replies keyed by sha256(model, prompt version, rendered "
+        "input); replies quote the transcript, so keep it where PHI may live (evals use it)",
+    )
+    llm_cache_bypass: bool = Field(
+        default=False, description="ignore cached replies (still writes fresh ones)"
+    )
+
+    # Service (``scribeplugin serve``, the HTTP API). See ``scribeplugin.api.security``.
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="'production' refuses unsafe settings (transcript text in logs) and needs "
+        "API keys; 'development' serves without keys only on a loopback address",
+    )
+    host: str = Field(default="127.0.0.1", description="address the server binds to")
+    port: int = Field(default=8000, ge=1, le=65535)
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description="'tenant:sha256hex' pairs separated by commas or newlines: the sha256 of "
+        "each key, never the key (`scribeplugin api-key TENANT` makes one)",
+    )
+    api_keys_file: Path | None = Field(
+        default=None, description="a file of 'tenant:sha256hex' lines (# comments allowed)"
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="feedback and audit store; unset: SQLite at <data_dir>/scribe.db; "
+        "postgresql+psycopg://user:pass@host/db for PostgreSQL (extra 'postgres')",
+    )
+    store_transcript_text: bool = Field(
+        default=False,
+        description="keep transcript text in the audit store (its sha256 is always kept)",
+    )
+    log_transcript_text: bool = Field(
+        default=False, description="debug only: log transcript text (refused in production)"
+    )
+    max_body_bytes: int = Field(default=2_000_000, ge=1024, description="HTTP request body limit")
+    request_timeout_s: float = Field(default=30.0, gt=0, le=600, description="per suggest call")
+    max_concurrent_suggest: int = Field(
+        default=4, ge=1, le=256, description="pipeline calls run at once per worker; more queue"
+    )
+    cors_origins: str = Field(
+        default="", description="comma-separated browser origins allowed to call the API ('*': any)"
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="external base URL (https://scribe.example.org) for links in CDS Hooks "
+        "cards; unset: the URL the request came in on",
+    )
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def database(self) -> str:
+        """The store URL: ``SCRIBE_DATABASE_URL`` or the SQLite file under the data folder."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'scribe.db'}"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production_values(self) -> Settings:
+        if self.environment == "production" and self.log_transcript_text:
+            raise ConfigError(
+                "SCRIBE_LOG_TRANSCRIPT_TEXT=true puts patient speech (PHI) in the logs and is "
+                "refused when SCRIBE_ENVIRONMENT=production. Unset it."
+            )
+        return self
 
     @model_validator(mode="after")
     def _release_paths_come_in_pairs(self) -> Settings:
@@ -69,6 +178,21 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "Set both SCRIBE_CODE_LIST_PATH and SCRIBE_TABULAR_XML_PATH (a CDC ICD-10-CM "
                 "release's code list and tabular XML), or neither to use the packaged release."
+            )
+        return self
+
+    @field_validator("llm_temperature", "llm_num_ctx", "llm_cache_dir", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, v: object) -> object:
+        """``SCRIBE_LLM_TEMPERATURE=none`` (or empty) sends no temperature at all."""
+        return None if isinstance(v, str) and v.strip().lower() in {"", "none", "null"} else v
+
+    @model_validator(mode="after")
+    def _llm_drafter_needs_a_model(self) -> Settings:
+        if self.drafter == "llm" and not self.llm_model:
+            raise ConfigError(
+                "SCRIBE_DRAFTER=llm needs SCRIBE_LLM_MODEL (and SCRIBE_LLM_BASE_URL for a local "
+                "server); see docs/llm.md, or set SCRIBE_DRAFTER=rules."
             )
         return self
 

@@ -1,11 +1,25 @@
-"""Logging policy: module loggers with %s arguments, never transcript text; noisy libraries muted."""
+"""Logging policy: module loggers with %s arguments, never transcript text; noisy libs muted."""
 
 from __future__ import annotations
 
 import logging
 
-_NOISY = ("chromadb", "httpx", "httpcore", "urllib3", "sentence_transformers", "transformers",
-          "PyRuSH", "medspacy", "spacy", "posthog", "openai", "langchain", "filelock", "bm25s")
+_NOISY = (
+    "chromadb",
+    "httpx",
+    "httpcore",
+    "urllib3",
+    "sentence_transformers",
+    "transformers",
+    "PyRuSH",
+    "medspacy",
+    "spacy",
+    "posthog",
+    "openai",
+    "langchain",
+    "filelock",
+    "bm25s",
+)
 
 
 def quiet_third_party(level: int = logging.WARNING) -> None:

@@ -38,9 +38,15 @@ def test_real_corpus_is_clean() -> None:
     assert problems == [], "\n".join(map(str, problems))
 
 
-def test_cli_exit_codes(broken: Callable[[str, str, str], Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exit_codes(
+    broken: Callable[[str, str, str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["lint-corpus", "--corpus", str(CORPUS)]) == 0
-    root = broken(CARD, "title: Other specified dorsopathies, lumbosacral region", "title: Lumbosacral dorsopathy")
+    root = broken(
+        CARD,
+        "title: Other specified dorsopathies, lumbosacral region",
+        "title: Lumbosacral dorsopathy",
+    )
     assert main(["lint-corpus", "--corpus", str(root)]) == 1
     out = capsys.readouterr().out
     assert f"{root / CARD}:3: title 'Lumbosacral dorsopathy' is not the official description" in out
@@ -50,73 +56,117 @@ def test_cli_exit_codes(broken: Callable[[str, str, str], Path], capsys: pytest.
     ("rel", "old", "new", "expected"),
     [
         pytest.param(
-            CARD, "- [region-mix-up] Mixing up the regions.",
+            CARD,
+            "- [region-mix-up] Mixing up the regions.",
             "- [region-mix-up] Mixing up the regions. Rule out M54.4- (lumbosacral radiculopathy) first.",
             "label 'lumbosacral radiculopathy' for M54.4- contradicts the official description "
             "'Lumbago with sciatica'",
             id="seed-error-label-after-code",
         ),
         pytest.param(
-            CARD, "- [region-mix-up] Mixing up the regions.",
+            CARD,
+            "- [region-mix-up] Mixing up the regions.",
             "- [region-mix-up] Mixing up the regions. Code lumbosacral\n  radiculopathy (M54.4-) first.",
             "label 'lumbosacral radiculopathy' for M54.4- contradicts",
             id="seed-error-label-before-code-wrapped",
         ),
         pytest.param(
-            CARD, "M53.86 for the lumbar region", "M53.86 (lumbosacral region)",
+            CARD,
+            "M53.86 for the lumbar region",
+            "M53.86 (lumbosacral region)",
             "label 'lumbosacral region' for M53.86 contradicts",
             id="wrong-region-label",
         ),
         pytest.param(
-            CARD, "- [region-mix-up] Mixing up the regions.",
+            CARD,
+            "- [region-mix-up] Mixing up the regions.",
             "- [region-mix-up] Mixing up the regions. See M53.89 as well.",
-            "unknown ICD-10-CM code M53.89", id="unknown-code",
+            "unknown ICD-10-CM code M53.89",
+            id="unknown-code",
         ),
         pytest.param(
-            CARD, "disc disorders\n  (M51.-)", "disc disorders\n  (M51.17-)",
+            CARD,
+            "disc disorders\n  (M51.-)",
+            "disc disorders\n  (M51.17-)",
             "M51.17- names codes below M51.17, but M51.17 is itself a billable code",
             id="dash-on-billable-code",
         ),
-        pytest.param(CARD, "billable: true", "billable: false", "billable: false is wrong", id="billable-claim"),
         pytest.param(
-            CARD, "seventh_character: none", "seventh_character: included",
-            "seventh_character: included is wrong for M53.87", id="seventh-claim",
+            CARD,
+            "billable: true",
+            "billable: false",
+            "billable: false is wrong",
+            id="billable-claim",
         ),
         pytest.param(
-            CARD, "No. M53.87 is billable as it stands.", "No. M53.87 is not billable on its own.",
-            "says M53.87 is not billable, but it is billable", id="billable-claim-in-text",
+            CARD,
+            "seventh_character: none",
+            "seventh_character: included",
+            "seventh_character: included is wrong for M53.87",
+            id="seventh-claim",
         ),
         pytest.param(
-            CARD, "such as S33.5XXA.", "such as S33.5XXA. S33.5 takes no 7th character.",
-            "says S33.5 takes no 7th character, but it requires one", id="seventh-claim-in-text",
+            CARD,
+            "No. M53.87 is billable as it stands.",
+            "No. M53.87 is not billable on its own.",
+            "says M53.87 is not billable, but it is billable",
+            id="billable-claim-in-text",
         ),
         pytest.param(
-            CARD, "- [level-and-region]", "- [imaging]", "duplicate item id M53.87/tip/imaging",
+            CARD,
+            "such as S33.5XXA.",
+            "such as S33.5XXA. S33.5 takes no 7th character.",
+            "says S33.5 takes no 7th character, but it requires one",
+            id="seventh-claim-in-text",
+        ),
+        pytest.param(
+            CARD,
+            "- [level-and-region]",
+            "- [imaging]",
+            "duplicate item id M53.87/tip/imaging",
             id="duplicate-item-id",
         ),
         pytest.param(
-            CARD, "- [level-and-region]", "- [Level And Region]", "bad item id [Level And Region]",
+            CARD,
+            "- [level-and-region]",
+            "- [Level And Region]",
+            "bad item id [Level And Region]",
             id="malformed-item-id",
         ),
         pytest.param(
-            RULES, "item: M53.87/tip/imaging", "item: M53.87/tip/no-such-tip",
-            "names unknown card item M53.87/tip/no-such-tip", id="dangling-rule-item",
+            RULES,
+            "item: M53.87/tip/imaging",
+            "item: M53.87/tip/no-such-tip",
+            "names unknown card item M53.87/tip/no-such-tip",
+            id="dangling-rule-item",
         ),
         pytest.param(
-            RULES, "alternatives: [M53.86]", "alternatives: [M53.860]",
-            "unknown ICD-10-CM code M53.860", id="unknown-code-in-rule",
+            RULES,
+            "alternatives: [M53.86]",
+            "alternatives: [M53.860]",
+            "unknown ICD-10-CM code M53.860",
+            id="unknown-code-in-rule",
         ),
         pytest.param(
-            RULES, "findings_any: [region_lumbar]", "findings_any: [lumbar_region]",
-            "unknown finding concept(s) ['lumbar_region']", id="unknown-concept",
+            RULES,
+            "findings_any: [region_lumbar]",
+            "findings_any: [lumbar_region]",
+            "unknown finding concept(s) ['lumbar_region']",
+            id="unknown-concept",
         ),
         pytest.param(
-            RULES, "item: M53.87/pitfall/region-mix-up", "item: M53.87/tip/level-and-region",
-            "pitfall M53.87/pitfall/region-mix-up has no rule enforcing it", id="pitfall-without-rule",
+            RULES,
+            "item: M53.87/pitfall/region-mix-up",
+            "item: M53.87/tip/level-and-region",
+            "pitfall M53.87/pitfall/region-mix-up has no rule enforcing it",
+            id="pitfall-without-rule",
         ),
         pytest.param(
-            RULES, "  - id: m53-87-imaging", "  - id: m53-87-name-the-condition",
-            "duplicate rule id m53-87-name-the-condition", id="duplicate-rule-id",
+            RULES,
+            "  - id: m53-87-imaging",
+            "  - id: m53-87-name-the-condition",
+            "duplicate rule id m53-87-name-the-condition",
+            id="duplicate-rule-id",
         ),
     ],
 )

@@ -33,7 +33,9 @@ SECTIONS: dict[str, ItemKind] = {
     "faq": "faq",
 }
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-ITEM_ID = re.compile(rf"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{{1,4}})?)/(tip|pitfall|context|faq)/({SLUG})\b")
+ITEM_ID = re.compile(
+    rf"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{{1,4}})?)/(tip|pitfall|context|faq)/({SLUG})\b"
+)
 _BULLET = re.compile(rf"^- \[({SLUG})\]\s+(\S.*)$")
 _FAQ = re.compile(rf"^### \[({SLUG})\]\s+(\S.*)$")
 _ANY_ID = re.compile(r"^(?:- |### )\[([^\]]*)\]")
@@ -141,7 +143,9 @@ def _front_matter(path: Path, text: str) -> tuple[CardMeta, dict[str, int]]:
         err = exc.errors()[0]
         key = str(err["loc"][0]) if err["loc"] else ""
         raise CardError(
-            path, meta_lines.get(key, 2), f"front matter {'.'.join(map(str, err['loc']))}: {err['msg']}"
+            path,
+            meta_lines.get(key, 2),
+            f"front matter {'.'.join(map(str, err['loc']))}: {err['msg']}",
         ) from exc
     return meta, meta_lines
 
@@ -160,7 +164,9 @@ def _body(
             return
         text = " ".join(str(current["text"]).split())
         if not text:
-            raise CardError(path, int(str(current["line"])), f"item [{current['slug']}] has no text")
+            raise CardError(
+                path, int(str(current["line"])), f"item [{current['slug']}] has no text"
+            )
         question = current.get("question")
         items.append(
             CardItem(
@@ -186,8 +192,10 @@ def _body(
             name = line[3:].strip().lower()
             if name not in SECTIONS:
                 raise CardError(
-                    path, n, f"unknown section {line[3:].strip()!r}; expected one of "
-                    + ", ".join(s.capitalize() for s in SECTIONS)
+                    path,
+                    n,
+                    f"unknown section {line[3:].strip()!r}; expected one of "
+                    + ", ".join(s.capitalize() for s in SECTIONS),
                 )
             kind = SECTIONS[name]
             continue
@@ -198,7 +206,11 @@ def _body(
         bullet, faq = _BULLET.match(line), _FAQ.match(line)
         if (bullet or faq) is None and _ANY_ID.match(line):
             bad = _ANY_ID.match(line)
-            raise CardError(path, n, f"bad item id [{bad.group(1) if bad else ''}]: use lowercase words joined by '-'")
+            raise CardError(
+                path,
+                n,
+                f"bad item id [{bad.group(1) if bad else ''}]: use lowercase words joined by '-'",
+            )
         if kind == "faq" and faq:
             close()
             current = {"slug": faq.group(1), "question": faq.group(2), "text": "", "line": n}

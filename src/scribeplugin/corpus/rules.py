@@ -32,9 +32,7 @@ from scribeplugin.concepts import is_concept
 from scribeplugin.corpus.cards import ITEM_ID
 from scribeplugin.errors import CorpusError
 
-NoteSection = Literal[
-    "chief_complaint", "hpi", "ros", "exam", "imaging", "assessment", "plan"
-]
+NoteSection = Literal["chief_complaint", "hpi", "ros", "exam", "imaging", "assessment", "plan"]
 CODE_PATTERN = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?-?$")
 
 
@@ -92,7 +90,7 @@ class Rule(BaseModel):
     @field_validator("forbid", "alternatives")
     @classmethod
     def _codes(cls, v: list[str]) -> list[str]:
-        return When._code_shape(v)  # type: ignore[operator]
+        return When._code_shape(v)
 
 
 class RuleFile(BaseModel):
@@ -138,7 +136,11 @@ def parse_rule_file(path: Path) -> list[LoadedRule]:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = err["loc"]
-        line = rule_lines[loc[1]] if len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(rule_lines) else 1
+        line = (
+            rule_lines[loc[1]]
+            if len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(rule_lines)
+            else 1
+        )
         where = ".".join(map(str, loc))
         raise RuleError(path, line, f"{where}: {err['msg']}") from exc
     return [LoadedRule(r, path, rule_lines[i]) for i, r in enumerate(parsed.rules)]

@@ -6,7 +6,7 @@ reuses them as response models; request schemas live in ``scribeplugin.api.schem
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,8 +41,21 @@ class Citation(_Model):
 
     chunk_id: str
     source: str = Field(description="'tabular' or the card file, e.g. 'cards/M53.87.md'")
-    ref: str = Field(description="the card item id, or 'tabular:<CODE>'")
+    ref: str = Field(
+        description="the card item id, 'tabular:<CODE>', or '<CODE>/summary' for a card summary"
+    )
     text: str
+
+    @classmethod
+    def of(cls, passage: Any) -> Citation:
+        """The one way a retrieved passage becomes a citation."""
+        if passage.item_id:
+            ref = passage.item_id
+        elif passage.kind == "summary":
+            ref = f"{passage.code}/summary"
+        else:
+            ref = f"tabular:{passage.code}"
+        return cls(chunk_id=passage.chunk_id, source=passage.source, ref=ref, text=passage.text)
 
 
 class CodeSuggestion(_Model):

@@ -1,0 +1,274 @@
+"""The rules drafter: deterministic, offline, no model weights. The default drafter.
+
+Codes come from the coding logic in ``coding.py`` (findings -> most specific billable code),
+documentation prompts and pitfall warnings from the corpus rules, citations from the passages the
+pipeline retrieved. The guard checks its drafts exactly as it checks the LLM's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scribeplugin.draft.coding import REGION_PHRASE, Facts, Proposal, propose
+from scribeplugin.draft.ruleset import RuleHit, evaluate
+from scribeplugin.draft.types import (
+    Citation,
+    CodeSuggestion,
+    CodingWarning,
+    DocPrompt,
+    Draft,
+    DraftContext,
+    Evidence,
+)
+
+if TYPE_CHECKING:
+    from scribeplugin.codeset import CodeSet
+    from scribeplugin.extract.findings import Finding
+
+# What the note must add when a proposal is not yet fully supported.
+MISSING_PROMPTS: dict[str, tuple[str, str]] = {
+    "level_or_region": (
+        "assessment",
+        "Name the spinal level or region (for example L4-L5, L5-S1, lumbar, lumbosacral): the "
+        "code for {what} depends on it.",
+    ),
+    "neurogenic_claudication": (
+        "hpi",
+        "State whether the patient has neurogenic claudication (leg symptoms on walking or "
+        "standing, eased by sitting or bending forward): lumbar stenosis is coded with or "
+        "without it.",
+    ),
+    "laterality": (
+        "hpi",
+        "Record which side the leg symptoms are on (right, left or both): the sciatica codes "
+        "carry laterality.",
+    ),
+    "encounter_type": (
+        "assessment",
+        "Say whether this visit is active treatment of the injury or follow-up during healing: "
+        "it sets the 7th character (A or D).",
+    ),
+    "named_condition": (
+        "assessment",
+        "Name the back condition in the assessment (for example disc herniation, stenosis, "
+        "spondylosis, strain); until then only an unspecified code such as M53.9 fits.",
+    ),
+}
+
+
+def citations_for_code(ctx: DraftContext, code: str) -> list[Citation]:
+    """The tabular entry of the code first, then its card's summary and context items."""
+    order = {"tabular": 0, "summary": 1, "context": 2, "tip": 3, "faq": 4, "pitfall": 5}
+    chunks = sorted(
+        (p for p in ctx.passages if p.code == code and p.kind in order),
+        key=lambda p: (order[p.kind], p.chunk_id),
+    )
+    seen: set[str] = set()
+    out: list[Citation] = []
+    for p in chunks:
+        if p.chunk_id not in seen and len(out) < 3:
+            seen.add(p.chunk_id)
+            out.append(cite(p))
+    return out
+
+
+def citations_for_item(ctx: DraftContext, item_id: str) -> list[Citation]:
+    return [cite(p) for p in ctx.passages if p.item_id == item_id][:1]
+
+
+cite = Citation.of
+
+
+def evidence_of(findings: list[Finding], transcript_text: str) -> list[Evidence]:
+    out: list[Evidence] = []
+    seen: set[tuple[int, int]] = set()
+    for f in findings:
+        if (f.start, f.end) in seen:
+            continue
+        seen.add((f.start, f.end))
+        out.append(
+            Evidence(
+                text=transcript_text[f.start : f.end],
+                start=f.start,
+                end=f.end,
+                speaker=f.speaker,
+                assertion=f.assertion,
+            )
+        )
+    return out
+
+
+def confidence_of(p: Proposal) -> float:
+    if not p.confident:
+        return 0.4
+    main = p.evidence[0]
+    score = (
+        0.9
+        if getattr(main, "from_assessment", False)
+        else (0.8 if main.speaker == "clinician" else 0.65)
+    )
+    return round(score - 0.1 * len(p.missing), 2)
+
+
+class RulesDrafter:
+    """Deterministic drafter: coding logic + corpus rules."""
+
+    name = "rules"
+    model: str | None = None
+    prompt_version: str | None = None
+
+    def candidates(self, findings: list[Finding], codeset: CodeSet) -> list[str]:
+        """Codes worth retrieving guidance for: the proposals and the codes a careless coder
+        might pick instead (so the pitfall rules about them can fire and be cited)."""
+        facts = Facts.of(findings)
+        out: list[str] = []
+        for p in propose(facts, codeset):
+            out.append(p.code)
+            out.extend(c for c in _naive_in_region(p, codeset) if c not in out)
+        return list(dict.fromkeys(out))
+
+    def draft(self, ctx: DraftContext) -> Draft:
+        cs, text = ctx.codeset, ctx.transcript.text
+        facts = Facts.of(ctx.findings)
+        proposals = propose(facts, cs)
+        naive = {c for p in proposals for c in _naive_in_region(p, cs)}
+        chosen = {p.code for p in proposals}
+        hits = evaluate(ctx.rules, chosen | naive | set(ctx.candidates), facts)
+        forbidden = {p.code for p in proposals for h in hits if h.forbids(p.code)}
+
+        codes: list[CodeSuggestion] = []
+        prompts: list[DocPrompt] = []
+        for p in proposals:
+            if p.code in forbidden:
+                continue
+            entry = cs.get(p.code)
+            billable = entry is not None and entry.billable
+            codes.append(
+                CodeSuggestion(
+                    code=p.code,
+                    display=entry.description if entry else p.code,
+                    billable=billable,
+                    confidence=confidence_of(p),
+                    status="suggested"
+                    if p.confident and billable and not p.missing
+                    else "needs_documentation",
+                    rationale=_rationale(p, cs),
+                    evidence=evidence_of(p.evidence, text),
+                    citations=citations_for_code(ctx, p.code),
+                )
+            )
+            for need in p.missing:
+                section, message = MISSING_PROMPTS[need]
+                prompts.append(
+                    DocPrompt(
+                        id=f"missing-{need.replace('_', '-')}",
+                        code=p.code,
+                        note_section=section,
+                        text=message.format(what=entry.description if entry else p.code),
+                        severity="warning",
+                        citations=citations_for_code(ctx, p.code),
+                    )
+                )
+        kept = {c.code for c in codes}
+        prompts.extend(_uncertain_prompts(ctx, facts))
+        for h in hits:
+            if h.rule.kind == "prompt" and (not h.rule.when.codes_any or set(h.codes) & kept):
+                prompts.append(_prompt(ctx, h, kept))
+        warnings = _unique_warnings(
+            [_warning(ctx, h) for h in hits if h.rule.kind in {"warning", "alternative"}]
+        )
+        return Draft(
+            codes=codes, prompts=_unique_prompts(prompts), warnings=warnings, drafter="rules"
+        )
+
+
+def _naive_in_region(p: Proposal, cs: CodeSet) -> list[str]:
+    """The naive alternatives of a proposal that are about the same region (or no region)."""
+    entry = cs.get(p.code)
+    if entry is None:
+        return []
+    region = next((ph for ph in REGION_PHRASE.values() if ph in entry.description), None)
+    out = []
+    for code in p.naive:
+        alt = cs.get(code)
+        if alt is None:
+            continue
+        alt_region = next((ph for ph in REGION_PHRASE.values() if ph in alt.description), None)
+        if region is None or alt_region is None or alt_region == region:
+            out.append(code)
+    return out
+
+
+def _rationale(p: Proposal, cs: CodeSet) -> str:
+    entry = cs.get(p.code)
+    what = ", ".join(dict.fromkeys(f.concept.replace("_", " ") for f in p.evidence))
+    base = f"{p.code} ({entry.description if entry else p.code}) from the documented {what}."
+    if not p.confident:
+        base += " Only the category is supported so far."
+    return base
+
+
+def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
+    """A condition stated only as possible is not coded in the outpatient setting: ask."""
+    out = []
+    present = facts.concepts()
+    for f in facts.uncertain:
+        if f.category != "condition" or f.concept in present:
+            continue
+        out.append(
+            DocPrompt(
+                id=f"confirm-{f.concept.replace('_', '-')}",
+                code=None,
+                note_section="assessment",
+                text=(
+                    f'"{ctx.transcript.text[f.start : f.end]}" is stated as possible. Outpatient '
+                    "coding does not code an uncertain diagnosis: confirm it (with the finding "
+                    "that confirms it) or rule it out; until then the symptoms are coded."
+                ),
+                severity="warning",
+                citations=[],
+            )
+        )
+    return out
+
+
+def _prompt(ctx: DraftContext, h: RuleHit, kept: set[str]) -> DocPrompt:
+    code = next((c for c in h.codes if c in kept), None)
+    return DocPrompt(
+        id=h.rule.id,
+        code=code,
+        note_section=h.rule.note_section,
+        text=h.rule.message,
+        severity=h.rule.severity,
+        citations=citations_for_item(ctx, h.rule.item),
+    )
+
+
+def _warning(ctx: DraftContext, h: RuleHit) -> CodingWarning:
+    return CodingWarning(
+        rule=h.rule.id,
+        codes=list(h.codes) or list(h.rule.forbid),
+        message=h.rule.message,
+        alternatives=list(h.rule.alternatives),
+        citations=citations_for_item(ctx, h.rule.item),
+    )
+
+
+def _unique_warnings(warnings: list[CodingWarning]) -> list[CodingWarning]:
+    """Sibling cards often carry the same pitfall (M54.40/41/42): one warning per message."""
+    by_message: dict[str, CodingWarning] = {}
+    for w in warnings:
+        first = by_message.setdefault(w.message, w)
+        if first is not w:
+            first.codes = sorted(set(first.codes) | set(w.codes))
+    return list(by_message.values())
+
+
+def _unique_prompts(prompts: list[DocPrompt]) -> list[DocPrompt]:
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for p in prompts:
+        if (p.id, p.code) not in seen:
+            seen.add((p.id, p.code))
+            out.append(p)
+    return out

@@ -1,0 +1,52 @@
+"""Evaluate the corpus rules against a visit: which prompts and warnings apply, which codes fall."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scribeplugin.corpus.rules import LoadedRule, Rule, code_matches
+from scribeplugin.draft.coding import Facts
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    rule: Rule
+    codes: tuple[str, ...]  # the candidate codes that matched ``codes_any`` (may be empty)
+
+    @property
+    def forbidden(self) -> set[str]:
+        return set(self.rule.forbid)
+
+    def forbids(self, code: str) -> bool:
+        return any(code_matches(code, p) for p in self.rule.forbid)
+
+
+def _any_code(codes: Iterable[str], patterns: list[str]) -> tuple[str, ...]:
+    return tuple(sorted({c for c in codes for p in patterns if code_matches(c, p)}))
+
+
+def evaluate(rules: Iterable[LoadedRule], codes: Iterable[str], facts: Facts) -> list[RuleHit]:
+    """Rules whose every condition holds. Findings count when present; ``uncertain_any`` when
+    stated only as possible and never as present."""
+    codes = set(codes)
+    present = facts.concepts()
+    uncertain = {f.concept for f in facts.uncertain} - present
+    hits: list[RuleHit] = []
+    for loaded in rules:
+        r, w = loaded.rule, loaded.rule.when
+        matched = _any_code(codes, w.codes_any)
+        if w.codes_any and not matched:
+            continue
+        if w.codes_none and _any_code(codes, w.codes_none):
+            continue
+        if w.findings_all and not set(w.findings_all) <= present:
+            continue
+        if w.findings_any and not set(w.findings_any) & present:
+            continue
+        if w.findings_none and set(w.findings_none) & present:
+            continue
+        if w.uncertain_any and not set(w.uncertain_any) & uncertain:
+            continue
+        hits.append(RuleHit(r, matched))
+    return hits

@@ -1,0 +1,267 @@
+"""Wires the steps: transcript -> findings -> retrieval -> draft -> guard -> SuggestResponse.
+
+Components are injected (tests build their own); ``Pipeline.from_settings`` builds the real ones
+once per process. Heavy things (medspaCy, MiniLM, Chroma) load on first use or in ``warm_up``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from scribeplugin.config import Settings
+from scribeplugin.draft.rules import RulesDrafter
+from scribeplugin.draft.types import (
+    Draft,
+    DraftContext,
+    Drafter,
+    EngineInfo,
+    FindingOut,
+    SuggestResponse,
+)
+from scribeplugin.errors import ConfigError
+from scribeplugin.guard import Guard
+
+if TYPE_CHECKING:
+    from scribeplugin.codeset import CodeSet
+    from scribeplugin.corpus.rules import LoadedRule
+    from scribeplugin.extract.findings import Finding, FindingExtractor
+    from scribeplugin.extract.transcript import Transcript
+    from scribeplugin.index.embed import Embedder
+    from scribeplugin.retrieval import Passage, Retriever
+
+log = logging.getLogger(__name__)
+
+# Concepts worth a retrieval query: what a code can rest on. Regions, levels and sides only
+# refine; they ride along in the window around the condition.
+_QUERY_CATEGORIES = {"condition", "symptom", "cause"}
+WINDOW = 70  # characters either side of a finding, inside its turn
+
+
+def build_queries(transcript: Transcript, findings: list[Finding], limit: int = 8) -> list[str]:
+    """Short windows around the findings that can carry a code, one per concept (clinician's
+    statement first). Embedding dominates request time, so embed these, not every sentence."""
+    chosen: dict[str, Finding] = {}
+    for f in sorted(findings, key=lambda f: (f.speaker != "clinician", f.start)):
+        if f.category in _QUERY_CATEGORIES and f.assertion in {"present", "possible"}:
+            chosen.setdefault(f.concept, f)
+    queries = []
+    for f in list(chosen.values())[:limit]:
+        turn = transcript.turns[f.turn_index] if 0 <= f.turn_index < len(transcript.turns) else None
+        lo, hi = (turn.start, turn.end) if turn else (0, len(transcript.text))
+        start, end = max(lo, f.start - WINDOW), min(hi, f.end + WINDOW)
+        window = transcript.text[start:end]
+        # Trim broken words at the window's edges.
+        if start > lo and " " in window:
+            window = window.split(" ", 1)[1]
+        if end < hi and " " in window:
+            window = window.rsplit(" ", 1)[0]
+        queries.append(" ".join(window.split()))
+    return queries
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        codeset: CodeSet,
+        extractor: FindingExtractor,
+        retriever: Retriever,
+        rules: list[LoadedRule],
+        drafters: Mapping[str, Drafter],
+        *,
+        guard_enabled: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.codeset = codeset
+        self.extractor = extractor
+        self.retriever = retriever
+        self.rules = rules
+        self.drafters = dict(drafters)
+        self.rules_drafter = RulesDrafter()
+        self.guard = Guard(codeset)
+        self.guard_enabled = guard_enabled
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, embedder: Embedder | None = None, **kw: Any
+    ) -> Pipeline:
+        """The real components for ``settings``; ``embedder`` lets tests share one model."""
+        from scribeplugin.codeset import get_codeset
+        from scribeplugin.corpus.rules import load_rules
+        from scribeplugin.extract.findings import FindingExtractor
+        from scribeplugin.retrieval import Retriever
+
+        codeset = get_codeset(settings.code_list_path, settings.tabular_xml_path)
+        rules_drafter = RulesDrafter()
+        drafters: dict[str, Drafter] = {"rules": rules_drafter}
+        if settings.llm_model:
+            from scribeplugin.draft.llm import LLMDrafter
+
+            drafters["llm"] = LLMDrafter(settings, fallback=rules_drafter)
+        return cls(
+            settings,
+            codeset,
+            FindingExtractor(),
+            Retriever.from_settings(settings, embedder=embedder),
+            load_rules(settings.corpus_dir),
+            drafters,
+            **kw,
+        )
+
+    def warm_up(self) -> None:
+        """Load the model, the NLP pipeline and the index now rather than on the first request."""
+        self.extractor.warm_up()
+        self.retriever.warm_up()
+
+    @property
+    def index_id(self) -> str:
+        return str(self.retriever.index_id)
+
+    def suggest(
+        self,
+        data: Any,
+        *,
+        drafter: str | None = None,
+        date_of_service: date | None = None,
+        request_id: str | None = None,
+    ) -> SuggestResponse:
+        """One transcript in, one SuggestResponse out. Raises InputError on bad input."""
+        from scribeplugin.extract.transcript import parse_transcript
+
+        timings: dict[str, float] = {}
+        clock = _Clock(timings)
+        name = drafter or self.settings.drafter
+        if name not in self.drafters:
+            raise ConfigError(
+                f"Drafter {name!r} is not configured. "
+                f"Available: {', '.join(sorted(self.drafters))}."
+                + (
+                    " Set SCRIBE_LLM_MODEL (and SCRIBE_LLM_BASE_URL for a local server) to enable "
+                    "'llm'; see docs/llm.md."
+                    if name == "llm"
+                    else ""
+                )
+            )
+        with clock("parse"):
+            transcript = parse_transcript(data, max_chars=self.settings.max_transcript_chars)
+        with clock("extract"):
+            findings = self.extractor.run(transcript)
+        with clock("retrieve"):
+            queries = build_queries(transcript, findings)
+            passages = self._retrieve(queries)
+            candidates = self.rules_drafter.candidates(findings, self.codeset)
+            items = _rule_items(self.rules, candidates)
+            passages = _merge(
+                passages, self.retriever.passages_for(codes=candidates, item_ids=items)
+            )
+        ctx = DraftContext(transcript, findings, passages, self.rules, self.codeset, candidates)
+        with clock("draft"):
+            draft = self.drafters[name].draft(ctx)
+        with clock("guard"):
+            if self.guard_enabled:
+                result = self.guard.check(draft, ctx)
+                draft, actions = result.draft, result.actions
+            else:
+                actions = []
+        notices = []
+        if date_of_service is not None:
+            notice = self.codeset.release.date_of_service_warning(date_of_service)
+            if notice:
+                notices.append(notice)
+        timings["total"] = round(sum(v for k, v in timings.items()), 2)
+        log.info(
+            "suggest drafter=%s codes=%d prompts=%d warnings=%d guard_actions=%d findings=%d "
+            "total_ms=%.1f",
+            draft.drafter,
+            len(draft.codes),
+            len(draft.prompts),
+            len(draft.warnings),
+            len(actions),
+            len(findings),
+            timings["total"],
+        )
+        return SuggestResponse(
+            request_id=request_id or uuid.uuid4().hex,
+            code_set=self.codeset.release.name,
+            engine=self._engine(name, draft),
+            codes=draft.codes,
+            prompts=draft.prompts,
+            warnings=draft.warnings,
+            findings=[_finding_out(f) for f in findings],
+            guard=actions,
+            notices=notices,
+            timings_ms=timings,
+        )
+
+    def _retrieve(self, queries: list[str]) -> list[Passage]:
+        if not queries:
+            return []
+        results = self.retriever.search_many(queries, k=6)
+        return _merge(*results)
+
+    def _engine(self, name: str, draft: Draft) -> EngineInfo:
+        d = self.drafters[name]
+        return EngineInfo(
+            drafter=draft.drafter,
+            model=d.model if draft.drafter == name else None,
+            prompt_version=d.prompt_version if draft.drafter == name else None,
+            index_id=self.index_id,
+            degraded=draft.degraded_reason is not None,
+            degraded_reason=draft.degraded_reason,
+        )
+
+
+def _rule_items(rules: list[LoadedRule], candidates: list[str]) -> list[str]:
+    """Card items of the rules that may fire for these candidates (their citations)."""
+    from scribeplugin.corpus.rules import code_matches
+
+    out = []
+    for lr in rules:
+        w = lr.rule.when
+        if not w.codes_any or any(code_matches(c, p) for c in candidates for p in w.codes_any):
+            out.append(lr.rule.item)
+    return sorted(set(out))
+
+
+def _merge(*groups: list[Passage]) -> list[Passage]:
+    seen: dict[str, Passage] = {}
+    for group in groups:
+        for p in group:
+            seen.setdefault(p.chunk_id, p)
+    return list(seen.values())
+
+
+def _finding_out(f: Finding) -> FindingOut:
+    return FindingOut(
+        concept=f.concept,
+        category=str(f.category),
+        text=f.text,
+        start=f.start,
+        end=f.end,
+        speaker=f.speaker,
+        assertion=f.assertion,
+        level=f.level,
+        region=f.region,
+        laterality=f.laterality,
+    )
+
+
+class _Clock:
+    """``with clock("step"):`` records the step's wall time in milliseconds."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round((time.perf_counter() - t) * 1000, 2)
