@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scribeplugin.codeset import CodeSet
 
@@ -35,6 +35,7 @@ REGION_PHRASE = {
 LOW_BACK_REGIONS = {"region_lumbar", "region_lumbosacral", "region_sacral"}
 # How far (characters, same turn) a region or level may sit from a condition and still apply.
 NEAR = 160
+LISTED = 40  # "<condition> at L4-L5 and L5-S1": levels listed right after a condition
 
 
 @dataclass(slots=True)
@@ -45,7 +46,8 @@ class Proposal:
     path: str  # which coding path chose it, e.g. "disc_herniation+radiculopathy"
     evidence: list[Finding]
     confident: bool = True
-    missing: list[str] = field(default_factory=list)  # what the note should add
+    missing: list[str] = field(default_factory=list)  # what the note must add (not yet coded)
+    ask: list[str] = field(default_factory=list)  # what the note should add (coded already)
     rationale: str = ""
     naive: list[str] = field(default_factory=list)  # codes a careless coder might pick instead
 
@@ -87,34 +89,15 @@ class Facts:
         return {c for f in self.present for c in f.concept_ids}
 
 
-def region_of(finding: Finding, facts: Facts) -> tuple[str | None, list[Finding]]:
-    """The region a condition is documented at: a level or region word near it, else the visit's."""
-    if getattr(finding, "region", None):
-        return finding.region, []
-    near = [
-        f
-        for f in facts.present
-        if f.region is not None
-        and f.turn_index == finding.turn_index
-        and abs(f.start - finding.start) <= NEAR
-        and f is not finding
-    ]
-    if near:
-        # The closest one; a named level beats a region word at the same distance.
-        near.sort(key=lambda f: (abs(f.start - finding.start), f.concept != "level"))
-        return near[0].region, [near[0]]
-    return dominant_region(facts)
-
-
 def dominant_region(facts: Facts) -> tuple[str | None, list[Finding]]:
     """The region the visit is about: clinician statements first, then most mentions."""
-    regional = [f for f in facts.present if f.region is not None]
+    regional = [f for f in facts.present if own_region(f) is not None]
     if not regional:
         return None, []
     clinician = [f for f in regional if f.speaker == "clinician"] or regional
-    counts = Counter(f.region for f in clinician)
+    counts = Counter(own_region(f) for f in clinician)
     region = max(counts, key=lambda r: (counts[r], r == "region_lumbosacral"))
-    return region, [next(f for f in clinician if f.region == region)]
+    return region, [next(f for f in clinician if own_region(f) == region)]
 
 
 def leaf_for_region(cs: CodeSet, category: str, region: str | None) -> str | None:
@@ -159,191 +142,256 @@ def side_of(facts: Facts, near: Sequence[Finding]) -> tuple[str | None, list[Fin
 _LEG_CONCEPTS = {"sciatica", "leg_pain", "radiculopathy", "paresthesia", "weakness"}
 
 
+def own_region(f: Finding) -> str | None:
+    """The region a finding itself names. A lone vertebra or nerve root ("L5", "the S1 root")
+    names no region: an L5 root runs through both L4-L5 and L5-S1."""
+    if f.level and "-" not in f.level:
+        return None
+    return f.region
+
+
+def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Finding]]:
+    """The region a finding names itself, or one named close to it in the same turn."""
+    if own_region(finding):
+        return own_region(finding), []
+    near = [
+        f
+        for f in facts.present
+        if own_region(f) is not None
+        and f.turn_index == finding.turn_index
+        and abs(f.start - finding.start) <= NEAR
+        and f is not finding
+    ]
+    if not near:
+        return None, []
+    near.sort(key=lambda f: (abs(f.start - finding.start), f.concept != "level"))
+    return own_region(near[0]), [near[0]]
+
+
+def by_region(facts: Facts, *concepts: str) -> dict[str | None, list[Finding]]:
+    """Present findings of ``concepts`` grouped by the region each is documented at.
+
+    Mentions with no region of their own join no group when another mention names one (they
+    are about the same condition); when none does, they take the visit's dominant region,
+    unless they name a lone vertebra ("at L5"), which leaves the region to be asked for.
+    """
+    groups: dict[str | None, list[Finding]] = {}
+    found = facts.get(*concepts)
+    # The clinician's assessment names the regions when it names the condition at all.
+    assessed = [f for f in found if f.from_assessment]
+    for f in assessed or found:
+        for region in dict.fromkeys([near_region(f, facts)[0], *_listed_levels(f, facts)]):
+            groups.setdefault(region, []).append(f)
+    explicit = {k: v for k, v in groups.items() if k is not None}
+    if explicit:
+        return explicit
+    if None not in groups:
+        return {}
+    if any(f.level for f in groups[None]):
+        return {None: groups[None]}
+    return {dominant_region(facts)[0]: groups[None]}
+
+
+def _listed_levels(finding: Finding, facts: Facts) -> list[str]:
+    """Regions of further levels listed right after a condition: "protrusions at L4-L5 and
+    L5-S1" is one mention of two regions."""
+    out = []
+    for f in facts.present:
+        if (
+            f.concept == "level"
+            and own_region(f)
+            and f.turn_index == finding.turn_index
+            and 0 <= f.start - finding.end <= LISTED
+        ):
+            out.append(own_region(f))
+    return [r for r in out if r]
+
+
+def _in_region(findings: list[Finding], region: str | None, facts: Facts) -> list[Finding]:
+    """Findings documented at ``region``, or at no region at all."""
+    return [f for f in findings if near_region(f, facts)[0] in (region, None)]
+
+
+def _pain_pattern(back: bool, leg: bool) -> str:
+    if back and leg:
+        return "with discogenic back pain and lower extremity pain"
+    if back:
+        return "with discogenic back pain only"
+    if leg:
+        return "with lower extremity pain only"
+    return "without mention of lumbar back pain or lower extremity pain"
+
+
+def leaf_for_level(cs: CodeSet, category: str, level: str | None) -> str | None:
+    """M50.2 + C5-C6 -> M50.222 (cervical disc codes name their level)."""
+    if not level:
+        return None
+    for code in cs.billable_descendants(category):
+        if f"at {level} level" in cs.lookup(code).description:
+            return code
+    return None
+
+
 def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
-    """Every code the present findings support, most specific first; integral symptoms dropped."""
+    """Every code the present findings support, most specific first, one per documented region;
+    symptoms a confirmed diagnosis of the same region explains are not coded."""
     out: list[Proposal] = []
     has = facts.has
 
-    def add(
-        category: str,
-        path: str,
-        anchor: list[Finding],
-        region_hint: str | None = None,
-        **kw: object,
-    ) -> Proposal | None:
-        region, region_ev = region_of(anchor[0], facts)
-        region = region_hint or region
+    def region_ev(f: Finding) -> list[Finding]:
+        return near_region(f, facts)[1]
+
+    def add(category: str, path: str, anchor: list[Finding], region: str | None, **kw: Any) -> None:
         code = leaf_for_region(cs, category, region)
         if code is None:
             # Only the category is supported: the note must name the region or level.
-            p = Proposal(category, path, anchor, confident=False, missing=["level_or_region"], **kw)  # type: ignore[arg-type]
+            out.append(Proposal(category, path, anchor, confident=False,
+                                missing=["level_or_region"], **kw))
         else:
-            p = Proposal(code, path, anchor + region_ev, **kw)  # type: ignore[arg-type]
-        out.append(p)
-        return p
+            out.append(Proposal(code, path, anchor + region_ev(anchor[0]), **kw))
 
-    radicular = facts.get("radiculopathy", "sciatica")
+    radicular_all = facts.get("radiculopathy", "sciatica")
     non_spinal = has("kidney_stone", "non_spinal_cause")
+    explained_radiculopathy: set[str | None] = set()
 
-    # Disc displacement (herniation) with or without radiculopathy.
-    for f in facts.get("disc_herniation")[:1]:
-        region, _ = region_of(f, facts)
+    # Disc displacement (herniation), with or without radiculopathy, per region.
+    herniated = by_region(facts, "disc_herniation")
+    for region, found in herniated.items():
+        f = found[0]
+        radicular = _in_region(radicular_all, region, facts)
         if region == "region_cervical":
-            add(
-                "M50.1" if radicular else "M50.2",
-                "cervical_disc",
-                [f, *radicular[:1]],
-                naive=["M54.12"] if radicular else [],
-            )
+            category = "M50.1" if radicular else "M50.2"
+            code = leaf_for_level(cs, category, f.level) or leaf_for_region(cs, category, region)
+            out.append(Proposal(code or category, "cervical_disc", [f, *radicular[:1]],
+                                naive=["M54.12", "M54.2"] if radicular else ["M54.2"]))
+            explained_radiculopathy.add(region)
         elif radicular:
-            lumbago = facts.has("sciatica") and facts.has("low_back_pain")
-            add(
-                "M51.1",
-                "disc_herniation+radiculopathy",
-                [f, *radicular[:1]],
-                naive=["M54.16", "M54.17", "M53.86", "M53.87", *(["M54.40"] if lumbago else [])],
-            )
+            add("M51.1", "disc_herniation+radiculopathy", [f, *radicular[:1]], region,
+                naive=["M54.16", "M54.17", "M53.86", "M53.87"])
+            explained_radiculopathy.add(region)
         else:
-            add("M51.2", "disc_herniation", [f], naive=["M53.86", "M53.87"])
+            add("M51.2", "disc_herniation", [f], region, naive=["M53.86", "M53.87"])
 
-    # Disc degeneration: the pain pattern picks the FY2025 leaf.
-    for f in facts.get("disc_degeneration")[:1]:
-        region, _ = region_of(f, facts)
+    # Disc degeneration: with radiculopathy it is a disc disorder with radiculopathy (M51.1-);
+    # otherwise the pain pattern picks the FY2025 leaf.
+    for region, found in by_region(facts, "disc_degeneration").items():
+        f = found[0]
+        radicular = _in_region(facts.get("radiculopathy"), region, facts)
         if region in {"region_lumbar", "region_lumbosacral"}:
+            if radicular and region not in herniated:
+                add("M51.1", "disc_degeneration+radiculopathy", [f, radicular[0]], region,
+                    naive=["M54.16", "M54.17"])
+                explained_radiculopathy.add(region)
+                continue
             back = facts.get("low_back_pain", "back_pain")
-            leg = facts.get("leg_pain", "sciatica")
+            leg = _in_region(facts.get("leg_pain", "sciatica"), region, facts)
             subcat = "M51.36" if region == "region_lumbar" else "M51.37"
-            wanted = (
-                "with discogenic back pain and lower extremity pain"
-                if back and leg
-                else "with discogenic back pain only"
-                if back
-                else "with lower extremity pain only"
-                if leg
-                else "without mention of lumbar back pain or lower extremity pain"
-            )
-            code = next(
-                c
-                for c in cs.billable_descendants(subcat)
-                if cs.lookup(c).description.endswith(wanted)
-            )
-            region_ev = region_of(f, facts)[1]
-            out.append(
-                Proposal(
-                    code,
-                    "disc_degeneration",
-                    [f, *region_ev, *back[:1], *leg[:1]],
-                    naive=["M51.36", "M51.37", "M54.50"],
-                )
-            )
+            wanted = _pain_pattern(bool(back), bool(leg))
+            code = next(c for c in cs.billable_descendants(subcat)
+                        if cs.lookup(c).description.endswith(wanted))
+            out.append(Proposal(code, "disc_degeneration", [f, *region_ev(f), *back[:1], *leg[:1]],
+                                naive=["M51.36", "M51.37", "M54.50"]))
         elif region == "region_cervical":
-            add("M50.3", "cervical_disc_degeneration", [f])
+            code = leaf_for_level(cs, "M50.3", f.level) or leaf_for_region(cs, "M50.3", region)
+            out.append(Proposal(code or "M50.3", "cervical_disc_degeneration", [f]))
         else:
-            add("M51.3", "disc_degeneration", [f])
+            add("M51.3", "disc_degeneration", [f], region)
 
-    # Spinal stenosis: lumbar splits on neurogenic claudication.
-    for f in facts.get("spinal_stenosis")[:1]:
-        region, region_ev = region_of(f, facts)
+    # Spinal stenosis: the lumbar codes split on neurogenic claudication.
+    claud = facts.get("neurogenic_claudication")
+    for region, found in by_region(facts, "spinal_stenosis").items():
+        f = found[0]
         if region == "region_lumbar":
-            claud = facts.get("neurogenic_claudication")
             if claud:
-                out.append(Proposal("M48.062", "stenosis+claudication", [f, *region_ev, claud[0]]))
+                out.append(Proposal("M48.062", "stenosis+claudication",
+                                    [f, *region_ev(f), claud[0]], naive=["M48.061"]))
             else:
-                p = Proposal("M48.061", "stenosis", [f, *region_ev], naive=["M48.062"])
+                p = Proposal("M48.061", "stenosis", [f, *region_ev(f)], naive=["M48.062"])
                 if not facts.denied("neurogenic_claudication"):
-                    p.missing.append("neurogenic_claudication")
+                    p.ask.append("neurogenic_claudication")
                 out.append(p)
         else:
-            add("M48.0", "stenosis", [f])
+            add("M48.0", "stenosis", [f], region, naive=["M48.062"] if claud else [])
 
-    # Spondylosis (facet arthropathy): with radiculopathy, with myelopathy, or neither.
-    for f in facts.get("spondylosis", "facet_arthropathy")[:1]:
-        if facts.has("myelopathy"):
-            add("M47.1", "spondylosis+myelopathy", [f, *facts.get("myelopathy")[:1]])
-        elif radicular and not facts.has("disc_herniation"):
-            add(
-                "M47.2",
-                "spondylosis+radiculopathy",
-                [f, *radicular[:1]],
-                naive=["M54.16", "M54.17"],
-            )
+    # Spondylosis (facet arthropathy): with myelopathy, with radiculopathy, or neither.
+    for region, found in by_region(facts, "spondylosis", "facet_arthropathy").items():
+        f = found[0]
+        radicular = _in_region(radicular_all, region, facts)
+        if _in_region(facts.get("myelopathy"), region, facts):
+            add("M47.1", "spondylosis+myelopathy", [f, *facts.get("myelopathy")[:1]], region,
+                naive=["M47.816", "M47.817", "M47.812"])
+        elif radicular and region not in herniated:
+            add("M47.2", "spondylosis+radiculopathy", [f, *radicular[:1]], region,
+                naive=["M54.16", "M54.17", "M47.816", "M47.817"])
+            explained_radiculopathy.add(region)
         else:
-            add("M47.81", "spondylosis", [f], naive=["M53.86", "M53.87"])
+            add("M47.81", "spondylosis", [f], region, naive=["M53.86", "M53.87"])
 
-    for concept, category in (
-        ("spondylolisthesis", "M43.1"),
-        ("instability", "M53.2X"),
-        ("discitis", "M46.4"),
+    # Slips and disc infection have a "multiple sites" code; instability does not.
+    for concept, category, multiple in (
+        ("spondylolisthesis", "M43.1", "M43.19"),
+        ("discitis", "M46.4", "M46.49"),
+        ("instability", "M53.2X", None),
     ):
-        for f in facts.get(concept)[:1]:
-            add(
-                category,
-                concept,
-                [f],
-                naive=["M53.86", "M53.87"] if concept == "instability" else [],
-            )
+        groups = by_region(facts, concept)
+        if multiple and len([r for r in groups if r]) >= 2:
+            found = [g[0] for g in groups.values()]
+            out.append(Proposal(multiple, f"{concept}_multiple", found))
+            continue
+        for region, found in groups.items():
+            add(category, concept, [found[0]], region,
+                naive=["M53.86", "M53.87"] if concept == "instability" else [])
 
     # A named lumbosacral disorder no category covers: other specified dorsopathy by region.
-    for f in facts.get("ligament_syndrome")[:1]:
-        region, _ = region_of(f, facts)
-        add(
-            "M53.8",
-            "other_specified_dorsopathy",
-            [f],
-            region_hint=None if region in REGION_PHRASE else "region_lumbosacral",
-            naive=["M53.9", "M54.50"],
-        )
+    for region, found in by_region(facts, "ligament_syndrome").items():
+        add("M53.8", "other_specified_dorsopathy", [found[0]],
+            region if region in REGION_PHRASE else "region_lumbosacral",
+            naive=["M53.9", "M54.50"])
     # A transitional vertebra (lumbarization, sacralization) is a congenital anomaly: Q76.49.
     for f in facts.get("transitional_vertebra")[:1]:
         out.append(Proposal("Q76.49", "transitional_vertebra", [f], naive=["M53.87"]))
 
     # Injuries: sprain or strain of the low back or neck, with the encounter's 7th character.
     injury = facts.get("injury_event")
-    seventh = "D" if facts.has("subsequent_encounter") else "A"
+    sequela = has("sequela_encounter")
+    seventh = "S" if sequela else "D" if has("subsequent_encounter") else "A"
     for f in facts.get("sprain", "strain")[:2]:
-        region, region_ev = region_of(f, facts)
-        neck = region == "region_cervical" or (region is None and facts.has("neck_pain"))
+        region, ev = near_region(f, facts)
+        if region is None:
+            region, ev = dominant_region(facts)
+        neck = region == "region_cervical" or (region is None and has("neck_pain"))
         if f.concept == "sprain":
             code = f"S13.4XX{seventh}" if neck else f"S33.5XX{seventh}"
         else:
             code = f"S16.1XX{seventh}" if neck else f"S39.012{seventh}"
-        p = Proposal(
-            code,
-            f.concept,
-            [f, *region_ev, *injury[:1]],
-            naive=["M54.2"] if neck else ["M54.50", "M53.86"],
-        )
-        if not facts.has("initial_encounter", "subsequent_encounter") and not injury:
+        p = Proposal(code, f.concept, [f, *ev, *injury[:1]],
+                     naive=["M54.2"] if neck else ["M54.50", "M53.86"])
+        if not has("initial_encounter", "subsequent_encounter", "sequela_encounter") and not injury:
             # No injury event and no word on the encounter: A or D cannot be told.
             p.missing.append("encounter_type")
         out.append(p)
 
-    specific = {p.path for p in out}
-    # Radiculopathy with no disc or spondylosis to explain it.
-    if facts.has("radiculopathy") and not specific & {
-        "disc_herniation+radiculopathy",
-        "spondylosis+radiculopathy",
-        "cervical_disc",
-    }:
-        f = facts.get("radiculopathy")[0]
-        add("M54.1", "radiculopathy", [f], naive=["M54.41", "M54.42", "M54.40"])
-        specific.add("radiculopathy")
+    # Radiculopathy that no disc or spondylosis of its region explains.
+    for region, found in by_region(facts, "radiculopathy").items():
+        if region in explained_radiculopathy or (region is None and explained_radiculopathy):
+            continue
+        add("M54.1", "radiculopathy", [found[0]], region, naive=["M54.41", "M54.42", "M54.40"])
+        explained_radiculopathy.add(region)
 
-    low_back_dx = any(cs.get(p.code) is not None and _is_low_back(p.code) for p in out)
-    neck_dx = any(
-        p.code.startswith(("M50", "M47.12", "M47.22", "M48.02", "S13", "S16")) for p in out
-    )
-
-    # Symptoms, only when no confirmed diagnosis of that region explains them.
+    # Symptoms, only when no confirmed diagnosis of that region explains them. After a sequela
+    # the residual condition is coded first, beside the injury code with S.
+    described = [cs.lookup(p.code).description.lower() for p in out if cs.get(p.code)]
+    low_back_dx = any(_is_low_back(p.code) for p in out if not p.code.endswith("S"))
+    neck_dx = any("cervical" in d or "neck" in d for d in described) and not sequela
     if (
-        facts.has("sciatica")
+        has("sciatica")
         and not low_back_dx
-        and "radiculopathy" not in specific
+        and not explained_radiculopathy
         and not non_spinal
     ):
         sci = facts.get("sciatica")
         side, side_ev = side_of(facts, sci)
-        lumbago = facts.has("low_back_pain")
+        lumbago = has("low_back_pain")
         category, path = ("M54.4", "lumbago_with_sciatica") if lumbago else ("M54.3", "sciatica")
         # No code says "bilateral": both legs are coded right and left.
         for one_side in ("right", "left") if side == "bilateral" else (side,):
@@ -356,35 +404,45 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
                 )
             )
         low_back_dx = True
-    if facts.has("low_back_pain") and not low_back_dx and not non_spinal:
+    if has("low_back_pain") and not low_back_dx and not non_spinal:
         lbp = facts.get("low_back_pain")
-        out.append(
-            Proposal("M54.50", "low_back_pain", lbp[:1], naive=["M53.86", "M53.87", "M54.9"])
-        )
+        out.append(Proposal("M54.50", "low_back_pain", lbp[:1], naive=["M53.86", "M53.87", "M54.9"]))
         low_back_dx = True
-    if facts.has("neck_pain") and not neck_dx:
+    if has("neck_pain") and not neck_dx:
         out.append(Proposal("M54.2", "neck_pain", facts.get("neck_pain")[:1]))
         neck_dx = True
-    if facts.has("back_pain") and not (low_back_dx or neck_dx or non_spinal or out):
-        p = Proposal(
-            "M54.9",
-            "back_pain_unspecified",
-            facts.get("back_pain")[:1],
-            confident=False,
-            missing=["level_or_region"],
-        )
-        out.append(p)
-    if facts.has("dorsopathy") and not out:
-        out.append(
-            Proposal(
-                "M53.9",
-                "dorsopathy_unspecified",
-                facts.get("dorsopathy")[:1],
-                confident=False,
-                missing=["named_condition"],
-            )
-        )
+    if has("back_pain") and not (low_back_dx or neck_dx or non_spinal or out):
+        if has("region_thoracic"):
+            out.append(Proposal("M54.6", "thoracic_pain", facts.get("back_pain")[:1]))
+        else:
+            out.append(Proposal("M54.9", "back_pain_unspecified", facts.get("back_pain")[:1],
+                                confident=False, missing=["level_or_region"]))
+    if has("dorsopathy") and not out:
+        out.append(Proposal("M53.9", "dorsopathy_unspecified", facts.get("dorsopathy")[:1],
+                            confident=False, missing=["named_condition"]))
     return _dedupe(out)
+
+
+def naive_codes(facts: Facts, cs: CodeSet) -> list[str]:
+    """Codes the symptoms alone would suggest to a careless coder. They are never suggested;
+    they let the pitfall rules about them fire and explain why the real code differs."""
+    out: list[str] = []
+    side, _ = side_of(facts, facts.get("sciatica", "leg_pain"))
+    sides = ("right", "left") if side == "bilateral" else (side,)
+    if facts.has("sciatica") or facts.has("leg_pain"):
+        category = "M54.4" if facts.has("low_back_pain") else "M54.3"
+        out += [leaf_for_side(cs, category, s) for s in sides]
+    if facts.has("low_back_pain"):
+        out.append("M54.50")
+    if facts.has("neck_pain"):
+        out.append("M54.2")
+    for region in by_region(facts, "radiculopathy"):
+        code = leaf_for_region(cs, "M54.1", region)
+        if code:
+            out.append(code)
+    if facts.has("neurogenic_claudication"):
+        out.append("M48.062")
+    return list(dict.fromkeys(out))
 
 
 def _is_low_back(code: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scribeplugin.draft.coding import REGION_PHRASE, Facts, Proposal, propose
+from scribeplugin.draft.coding import REGION_PHRASE, Facts, Proposal, naive_codes, propose
 from scribeplugin.draft.ruleset import RuleHit, evaluate
 from scribeplugin.draft.types import (
     Citation,
@@ -124,7 +124,8 @@ class RulesDrafter:
         out: list[str] = []
         for p in propose(facts, codeset):
             out.append(p.code)
-            out.extend(c for c in _naive_in_region(p, codeset) if c not in out)
+            out.extend(_naive_in_region(p, codeset))
+        out.extend(naive_codes(facts, codeset))
         return list(dict.fromkeys(out))
 
     def draft(self, ctx: DraftContext) -> Draft:
@@ -132,6 +133,7 @@ class RulesDrafter:
         facts = Facts.of(ctx.findings)
         proposals = propose(facts, cs)
         naive = {c for p in proposals for c in _naive_in_region(p, cs)}
+        naive |= set(naive_codes(facts, cs))
         chosen = {p.code for p in proposals}
         hits = evaluate(ctx.rules, chosen | naive | set(ctx.candidates), facts)
         forbidden = {p.code for p in proposals for h in hits if h.forbids(p.code)}
@@ -157,7 +159,7 @@ class RulesDrafter:
                     citations=citations_for_code(ctx, p.code),
                 )
             )
-            for need in p.missing:
+            for need in [*p.missing, *p.ask]:
                 section, message = MISSING_PROMPTS[need]
                 prompts.append(
                     DocPrompt(
