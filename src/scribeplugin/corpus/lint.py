@@ -9,7 +9,8 @@ Checks, each reported as ``file:line: reason``:
   (not) billable or has no 7th character are true;
 - item ids are well formed and unique; rules validate, name existing items, known concepts and
   real codes; every pitfall of every card is enforced by at least one rule;
-- prompts and eval cases (when given) name only real codes and existing item ids.
+- prompts and eval cases (when given) name only real codes and existing item ids;
+- with an evals folder: every FAQ item and every pitfall of every card is covered by a case.
 """
 
 from __future__ import annotations
@@ -152,9 +153,15 @@ _NEGATED_LABEL = re.compile(r"\b(not|no|never|isn't|is not|rather than|instead o
 
 
 def lint_corpus(
-    corpus_dir: Path, extra_dirs: Iterable[Path] = (), codeset: CodeSet | None = None
+    corpus_dir: Path,
+    extra_dirs: Iterable[Path] = (),
+    codeset: CodeSet | None = None,
+    evals_dir: Path | None = None,
 ) -> list[Problem]:
-    """All problems in the corpus (and in prompts/evals under ``extra_dirs``), sorted."""
+    """All problems in the corpus (and in prompts/evals under ``extra_dirs``), sorted.
+
+    With ``evals_dir``, a FAQ item or pitfall that no case in ``evals_dir/cases`` covers is a
+    problem too."""
     cs = codeset or get_codeset()
     problems: list[Problem] = []
     cards: list[Card] = []
@@ -193,6 +200,8 @@ def lint_corpus(
                 )
     for folder in extra_dirs:
         problems.extend(_check_other_files(folder, item_ids, cs))
+    if evals_dir is not None:
+        problems.extend(_check_coverage(cards, evals_dir))
     return sorted(set(problems))
 
 
@@ -426,6 +435,22 @@ def _check_rules(
             yield Problem(path, line, f"warning rule {rule.id} neither forbids nor offers a code")
 
 
+# -- eval coverage --------------------------------------------------------------------------------
+
+
+def _check_coverage(cards: list[Card], evals_dir: Path) -> Iterator[Problem]:
+    from scribeplugin.evaluation.cases import coverage_gaps
+
+    for card, item_id, line in coverage_gaps(cards, evals_dir / "cases"):
+        kind = "FAQ item" if "/faq/" in item_id else "pitfall"
+        yield Problem(
+            str(card.path),
+            line,
+            f"{kind} {item_id} is covered by no eval case (list it in a case's covers: in "
+            f"{evals_dir / 'cases'})",
+        )
+
+
 # -- prompts and eval cases ------------------------------------------------------------------------
 
 
@@ -452,7 +477,7 @@ def _check_other_files(folder: Path, item_ids: dict[str, Card], cs: CodeSet) -> 
                 continue
         # Transcripts inside eval cases are free speech, not claims: check ids and codes only.
         for p in check_text(str(path), text, cs, item_ids):
-            if "contradicts" in p.message or p.message.startswith("says "):
-                if path.suffix in {".yaml", ".yml", ".txt"}:
-                    continue
+            is_claim = "contradicts" in p.message or p.message.startswith("says ")
+            if is_claim and path.suffix in {".yaml", ".yml", ".txt"}:
+                continue
             yield p
