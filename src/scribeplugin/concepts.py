@@ -91,6 +91,11 @@ CONCEPTS: dict[str, Concept] = {
         Concept("injury_event", _C.encounter, "a recent fall, lift, collision or other trauma"),
         Concept("initial_encounter", _C.encounter, "first active treatment of an injury"),
         Concept("subsequent_encounter", _C.encounter, "follow-up during healing of an injury"),
+        Concept(
+            "sequela_encounter",
+            _C.encounter,
+            "a late effect of a healed injury: sequela, late effect, residual from the old injury",
+        ),
         # non-spinal causes of back pain
         Concept("kidney_stone", _C.cause, "renal or ureteral calculus, renal colic"),
         Concept("non_spinal_cause", _C.cause, "back pain attributed to a non-spinal organ"),

@@ -70,6 +70,8 @@ SUPPORT: dict[str, set[str]] = {
     "S13.4": {"sprain", "injury_event"},
     "S16.1": {"strain", "injury_event"},
     "S33.5": {"sprain", "injury_event"},
+    "S23.3": {"sprain", "injury_event"},
+    "S29.01": {"strain", "injury_event"},
     "S39.01": {"strain", "injury_event"},
 }
 _SUPPORTING_CATEGORIES = {"condition", "symptom"}
@@ -272,6 +274,10 @@ class Guard:
         for a in kept:
             for pattern in self.excluded_patterns(a.code):
                 for b in kept:
+                    if _is_sequela(b.code):
+                        # The note excludes the current injury; a sequela code sits beside its
+                        # residual condition (guideline I.B.10).
+                        continue
                     if b.code != a.code and b.code.replace(".", "").startswith(
                         pattern.replace(".", "")
                     ):
@@ -325,6 +331,10 @@ class Guard:
                 continue
             out.append(s)
         return out, warnings
+
+
+def _is_sequela(code: str) -> bool:
+    return code[0] in "ST" and len(code) == 8 and code.endswith("S")
 
 
 def _locate(text: str, quote: str, hint: int) -> int | None:

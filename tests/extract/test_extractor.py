@@ -104,13 +104,14 @@ def test_anchored_dispatch_finds_what_one_matcher_finds(extractor: FindingExtrac
     from scribeplugin.extract.units import split_units
     from tests.extract.test_dialogue import ASR, DIALOGUES
     from tests.extract.test_findings import SENTENCES
+    from tests.extract.test_qa_fixes import QA_ROWS
 
     pipeline = extractor._pipeline
     assert pipeline is not None
     nlp = pipeline.nlp
     single = TargetMatcher(nlp, name="all_rules", result_type=None)
     single.add([r for rs in rules.build_target_rules().values() for r in rs])
-    texts = [s for s, _ in SENTENCES] + [d[1] for d in DIALOGUES] + [ASR]
+    texts = [s for s, _ in SENTENCES] + [d[1] for d in DIALOGUES] + [ASR] + [r[1] for r in QA_ROWS]
     compared = 0
     for text in texts:
         t = parse_transcript(text)

@@ -151,7 +151,11 @@ SENTENCES: list[tuple[str, list[Expect]]] = [
     ("Facet joint arthritis at L4-L5 and L5-S1.", [("facet_arthropathy", "present", {})]),
     ("Lumbar spondylosis.", [("spondylosis", "present", {"region": "region_lumbar"})]),
     ("Arthritis in my lower back.", [("spondylosis", "present", {"region": "region_lumbar"})]),
-    ("Grade 1 anterolisthesis of L4 on L5.", [("spondylolisthesis", "present", {"level": "L4"})]),
+    # a slip of L4 on L5 is the L4-L5 segment (was level "L4": the vertebra, not the segment)
+    (
+        "Grade 1 anterolisthesis of L4 on L5.",
+        [("spondylolisthesis", "present", {"level": "L4-L5", "region": "region_lumbar"})],
+    ),
     (
         "Lumbosacral transitional vertebra.",
         [("transitional_vertebra", "present", {"region": "region_lumbosacral"})],

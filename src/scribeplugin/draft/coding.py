@@ -232,6 +232,17 @@ def leaf_for_level(cs: CodeSet, category: str, level: str | None) -> str | None:
     return None
 
 
+# Sprain (ligaments) and strain (muscle and tendon) by site; the 7th character is appended.
+INJURY_CODES = {
+    ("sprain", "neck"): "S13.4XX",
+    ("strain", "neck"): "S16.1XX",
+    ("sprain", "thorax"): "S23.3XX",
+    ("strain", "thorax"): "S29.012",
+    ("sprain", "low_back"): "S33.5XX",
+    ("strain", "low_back"): "S39.012",
+}
+
+
 def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     """Every code the present findings support, most specific first, one per documented region;
     symptoms a confirmed diagnosis of the same region explains are not coded."""
@@ -360,10 +371,8 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         if region is None:
             region, ev = dominant_region(facts)
         neck = region == "region_cervical" or (region is None and has("neck_pain"))
-        if f.concept == "sprain":
-            code = f"S13.4XX{seventh}" if neck else f"S33.5XX{seventh}"
-        else:
-            code = f"S16.1XX{seventh}" if neck else f"S39.012{seventh}"
+        site = "neck" if neck else "thorax" if region == "region_thoracic" else "low_back"
+        code = INJURY_CODES[(f.concept, site)] + seventh
         p = Proposal(code, f.concept, [f, *ev, *injury[:1]],
                      naive=["M54.2"] if neck else ["M54.50", "M53.86"])
         if not has("initial_encounter", "subsequent_encounter", "sequela_encounter") and not injury:

@@ -16,9 +16,15 @@ How it works, in order:
    ("any numbness?" / "no" -> negated; "yes, in my left foot" -> present, left); unanswered
    questions stay possible; a clinician proposal the patient rejects is negated; a patient's
    guess the clinician confirms is present; the clinician's assessment of a condition outweighs
-   what the patient said about it.
+   what the patient said about it; what a document says ("the report says ...") is possible
+   until the clinician affirms it; "It's completely gone." makes the problem of the unit before
+   it historical, and the clinician saying a problem has resolved makes its earlier mentions
+   historical too.
 5. Level, region and laterality are attached from the finding's own words or the nearest
-   mention in the same unit.
+   mention in the same unit. A root or lone vertebra ("L5 radiculopathy", "instability at L5")
+   is not a segment: its region comes from a segment through it in the same unit or turn
+   (``_place``). A condition mentioned without a place takes the one its other mentions agree
+   on (``_share_places``).
 
 ``transcript.text[f.start:f.end] == f.text`` holds for every finding, by construction.
 """
@@ -102,6 +108,8 @@ class _Raw:
     region: str | None = None
     laterality: str | None = None
     dropped: bool = False  # the dialogue showed it is not a finding after all
+    reported: bool = False  # named by a document read out ("the report says ..."), not judged
+    resolved: bool = False  # said to have resolved ("has cleared up", "it's completely gone")
 
     @property
     def category(self) -> Category:
@@ -134,6 +142,7 @@ class FindingExtractor:
             raws = self._pipeline.targets(transcript, units)
         _attach(transcript, raws)
         _Dialogue(transcript, units, raws).run()
+        _share_places(raws)
         kept = sorted((r for r in raws if not r.dropped), key=lambda r: (r.start, r.end))
         return [_final(transcript, r) for r in kept]
 
@@ -195,10 +204,40 @@ class _Pipeline:
                 doc[1].is_sent_start = False
             doc = self.context(doc)
             for ent in doc.ents:
-                raw = _raw_finding(ent, unit, ui)
-                if raw is not None:
-                    out.append(raw)
+                mods = tuple(ent._.modifiers)
+                for span in _split_target(ent):
+                    raw = _raw_finding(span, unit, ui, mods)
+                    if raw is not None:
+                        out.append(raw)
         return out
+
+
+_UPPER_BACK = {"upper", "mid", "middle", "thoracic"}
+
+
+def _split_target(ent: Span) -> list[Span]:
+    """The spans a target stands for: itself, or (``rules.SPLIT_LABELS``) its two parts.
+
+    "back and buttock pain" is one target, so the overlap with "buttock pain" cannot drop
+    either part; it is read as low back pain ("back", "upper back" is back pain) and leg pain
+    ("buttock pain"), both with the ConText modifiers of the whole span.
+    """
+    labels = rules.SPLIT_LABELS.get(ent.label_)
+    if labels is None:
+        return [ent]
+    from spacy.tokens import Span
+
+    doc = ent.doc
+    joint = next((i for i in range(ent.start, ent.end) if doc[i].lower_ in ("and", "&")), None)
+    if joint is None or joint in (ent.start, ent.end - 1):  # pragma: no cover - by the pattern
+        return []
+    back_label, leg_label = labels
+    if ent.start > 0 and doc[ent.start - 1].lower_ in _UPPER_BACK:
+        back_label = "BACK_PAIN"
+    return [
+        Span(doc, ent.start, joint, label=back_label),
+        Span(doc, joint + 1, ent.end, label=leg_label),
+    ]
 
 
 _LAT_BEFORE = {"the", "your", "my", "his", "her", "their"}
@@ -251,6 +290,8 @@ def _leg_pain_is_numbness(ent: Span, prev: str, nxt: str) -> bool:
     return bool(_NUMB_WORD.search(before)) and not _PAIN_WORD.search(before)
 
 
+_LIST_MARK = {",", ";", ":", "-", "–", "—"}
+_FINISHED = {"finished", "completed", "complete", "ended", "stopped", "done", "after", "off"}
 # Words that match a rule but mean something else here: concept -> (span, prev, next) -> veto.
 _VETO: dict[str, Callable[[Span, str, str], bool]] = {
     "spinal_stenosis": lambda e, p, n: p in _NON_SPINAL_STENOSIS,  # aortic stenosis
@@ -264,6 +305,12 @@ _VETO: dict[str, Callable[[Span, str, str], bool]] = {
     "instability": lambda e, p, n: p in _JOINT_INSTABILITY,  # knee instability
     "strain": lambda e, p, n: n in {"your", "the", "urine", "yourself", "it", "on"},  # the verb
     "leg_pain": _leg_pain_is_numbness,
+    # "lower in the back of my thigh" is the leg
+    "low_back_pain": lambda e, p, n: n == "of" and e.text.lower().endswith("back"),
+    # a bare "healing" marks a routine-healing visit only as a note item: "lumbar sprain, healing"
+    "subsequent_encounter": lambda e, p, n: e.text.lower() == "healing" and p not in _LIST_MARK,
+    # "you finished active treatment last visit" is what makes today a subsequent encounter
+    "initial_encounter": lambda e, p, n: e.text.lower().startswith("active") and p in _FINISHED,
 }
 _ATTRIBUTION = re.compile(r"\b(?:from|due|caused|secondary)\b", re.IGNORECASE)
 _NOT_A_SYMPTOM = re.compile(
@@ -277,7 +324,7 @@ _PAIN_WORD = re.compile(r"\b(pain|hurt|ache|aching|sciatica|burn|stab|shoot|thro
 _NUMB_WORD = re.compile(r"\b(numb|tingl|pins|asleep|weak)", re.I)
 
 
-def _raw_finding(ent: Span, unit: Unit, ui: int) -> _Raw | None:
+def _raw_finding(ent: Span, unit: Unit, ui: int, mods: tuple[Any, ...] = ()) -> _Raw | None:
     label = ent.label_
     doc = ent.doc
     prev = doc[ent.start - 1].lower_ if ent.start > 0 else ""
@@ -317,14 +364,14 @@ def _raw_finding(ent: Span, unit: Unit, ui: int) -> _Raw | None:
     )
     if raw.category == Category.cause and _ATTRIBUTION.search(ent.text):
         raw.assess = True  # "coming from a kidney stone": the cue is inside the target
-    _base_assertion(raw, ent, unit)
+    _base_assertion(raw, ent, unit, mods)
     return raw
 
 
-def _base_assertion(raw: _Raw, ent: Span, unit: Unit) -> None:
+def _base_assertion(raw: _Raw, ent: Span, unit: Unit, mods: tuple[Any, ...]) -> None:
     """Assertion from the ConText modifiers, read with the speaker and the unit in mind."""
     doc = ent.doc
-    for mod in ent._.modifiers:
+    for mod in mods:
         cat = mod.category
         s, e = mod.modifier_span
         text = doc[s:e].text
@@ -344,8 +391,14 @@ def _base_assertion(raw: _Raw, ent: Span, unit: Unit) -> None:
             raw.cats.add(cat)
         elif cat == rules.HYPO:
             raw.cats.add(rules.POSS)
+        elif cat == rules.REPORTED:
+            raw.reported = True
+            raw.guess = raw.guess or raw.speaker != "clinician"  # the clinician may confirm it
+            raw.cats.add(rules.POSS)
         else:
             raw.cats.add(cat)
+            if cat == rules.HIST and mod.rule.literal in rules.RESOLVED_LITERALS:
+                raw.resolved = True
             if mod.rule.literal == rules.NEGATED_PLAN:
                 raw.plan = True  # "not going to order an MRI" is a plan too
         raw.cues.append(f"{cat}:{text}")
@@ -355,7 +408,9 @@ def _base_assertion(raw: _Raw, ent: Span, unit: Unit) -> None:
         raw.cats.add(rules.POSS)  # "could it be a slipped disc?"
         raw.guess = True
         raw.cues.append("patient_question")
-    if raw.speaker == "clinician":
+    if raw.reported:
+        raw.from_assessment = False  # reading out a report is not the clinician's judgement
+    elif raw.speaker == "clinician":
         raw.from_assessment = not unit.question and (
             raw.assess
             or raw.plan
@@ -438,6 +493,8 @@ class _Dialogue:
             self._resolve_block(list(range(ti, run_end + 1)), answer_turns)
             ti = run_end + 1
         self._assessment_outweighs()
+        self._resolved_by_anaphora()
+        self._resolution_outweighs()
 
     def _unit_text(self, ui: int) -> str:
         u = self.units[ui]
@@ -545,6 +602,103 @@ class _Dialogue:
                 r.assertion = v.assertion
                 r.cues.append(f"clinician_assessment:{v.assertion}")
 
+    def _resolved_by_anaphora(self) -> None:
+        """'None since the ablation for the facet syndrome. It's completely gone.': a unit that
+        only says "it" has resolved makes the problems of the unit before it historical: the
+        one before in the same turn (a bare "No," skipped), or the last one of the turn before
+        ("How's the sciatica?" / "It's gone." or "No, it's gone.")."""
+        for ui, u in enumerate(self.units):
+            if ui == 0 or u.question or not _RESOLVED_ANAPHOR.match(self._unit_text(ui)):
+                continue
+            if any(r.category in _PROBLEM_CATS for r in self.by_unit.get(ui, [])):
+                continue  # "the sciatica is gone": ConText already read it
+            prev = ui - 1
+            while prev > 0 and self.units[prev].answer_only:
+                prev -= 1
+            for r in self.by_unit.get(prev, []):
+                if r.category not in _PROBLEM_CATS:
+                    continue
+                if r.assertion in ("present", "possible") or "answer:no" in r.cues:
+                    r.assertion = "historical"
+                    r.resolved = u.speaker in ("clinician", "unknown")
+                    r.cues.append("resolved:" + self._unit_text(ui)[:40])
+
+    def _resolution_outweighs(self) -> None:
+        """The clinician saying a problem has resolved ("The discitis has resolved.") makes what
+        was said of it before historical too ("antibiotics for the L3-L4 discitis"), unless that
+        was the clinician's own assessment or names another level."""
+        for v in self.raws:
+            if not (
+                v.resolved
+                and v.assertion == "historical"
+                and v.speaker in ("clinician", "unknown")
+                and v.category in _PROBLEM_CATS
+            ):
+                continue
+            for r in self.raws:
+                if (
+                    r.concept == v.concept
+                    and r.start < v.start
+                    and r.assertion in ("present", "possible")
+                    and not (r.from_assessment and r.speaker == "clinician")
+                    and (v.level is None or r.level is None or _same_place(r.level, v.level))
+                ):
+                    r.assertion = "historical"
+                    r.cues.append("clinician_resolved")
+
+
+_PROBLEM_CATS = {Category.condition, Category.symptom, Category.cause}
+_RESOLVED_ANAPHOR = re.compile(
+    r"^\W*(?:(?:and|but|so|now|well|oh|yeah|yes|no|good|great)\W+)*"
+    r"(?:it|that|this|they|those|the (?:pain|problem|symptoms?|numbness|tingling|ache|issue))"
+    r"\s*(?:'s|’s|is|has|have|are|'ve|’ve|was|had)?"
+    r"(?:\s+(?:been|now|since|completely|totally|fully|all|entirely|pretty much|basically|"
+    r"finally|long|just))*"
+    r"\s+(?:gone|resolved|cleared(?:\s+up)?|healed|went away|gone away|disappeared)\b",
+    re.IGNORECASE,
+)
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Two levels that may name one place: equal, or a root/vertebra and a segment through it."""
+    pa, pb = set(a.split("-")), set(b.split("-"))
+    return pa <= pb or pb <= pa
+
+
+def _share_places(raws: list[_Raw]) -> None:
+    """A condition mentioned without a place takes the place its other mentions agree on.
+
+    The drafter reads the clinician's assessment first; "Assessment: discitis." must not hide
+    "discitis at L3-L4" said earlier. Only present or possible mentions give and take, only
+    when they agree on one region, and a root or vertebra ("L5") only takes a region a mention
+    of the same root or a segment through it gives.
+    """
+    by_concept: dict[str, list[_Raw]] = {}
+    for r in raws:
+        if (
+            not r.dropped
+            and r.category == Category.condition
+            and r.assertion in ("present", "possible")
+        ):
+            by_concept.setdefault(r.concept, []).append(r)
+    for group in by_concept.values():
+        donors = [r for r in group if r.region is not None]
+        regions = {r.region for r in donors}
+        if len(regions) != 1:
+            continue
+        region = regions.pop()
+        levels = {r.level for r in donors if r.level}
+        for r in group:
+            if r.region is not None:
+                continue
+            if r.level is not None:
+                if not any(_same_place(r.level, lv) for lv in levels):
+                    continue
+            elif len(levels) == 1:
+                r.level = next(iter(levels))
+            r.region = region
+            r.cues.append("place:from another mention")
+
 
 def _answer_decides(
     r: _Raw,
@@ -591,21 +745,32 @@ def _answer_decides(
 
 
 def _attach(transcript: Transcript, raws: list[_Raw]) -> None:
-    """Level, region and laterality: the finding's own words first, then the nearest mention."""
+    """Level, region and laterality: the finding's own words first, then the nearest mention.
+
+    A level that names one vertebra or one root ("L5") is not a segment: an L5 root can be
+    compressed at L4-L5 or at L5-S1, so the region comes from a segment through it named in the
+    same unit, else in the same turn (see ``_place``); without one a root or a junction vertebra
+    has no region.
+    """
     text = transcript.text
     by_unit: dict[int, list[_Raw]] = {}
+    by_turn: dict[int, list[_Raw]] = {}
     for r in raws:
         by_unit.setdefault(r.unit, []).append(r)
         if r.concept == "level":
             r.level = normalize.parse_level(text[r.start : r.end])
             r.region = normalize.region_of_level(r.level) if r.level else None
+            if r.level and _ROOT_AFTER.match(text, r.end):
+                r.region = None  # "the S1 root", "L5 radiculopathy": a root, not a place
+            if r.level and r.assertion != "negated":
+                by_turn.setdefault(r.turn, []).append(r)
         elif r.category == Category.region:
             r.region = r.concept
         elif r.category == Category.laterality:
             r.laterality = r.concept
     for group in by_unit.values():
         levels = [r for r in group if r.concept == "level" and r.assertion != "negated"]
-        regions = [r for r in group if r.category == Category.region]
+        regions = [r for r in group if r.category == Category.region and r.assertion != "negated"]
         sides = [r for r in group if r.category == Category.laterality]
         for r in group:
             own = text[r.start : r.end]
@@ -613,12 +778,59 @@ def _attach(transcript: Transcript, raws: list[_Raw]) -> None:
                 near = _nearest(r, levels)
                 r.level = normalize.parse_level(own) or (near.level if near else None)
                 if r.level:
-                    r.region = normalize.region_of_level(r.level)
-                    if r.concept == "radiculopathy" and r.level in ("S1", "S2"):
-                        r.region = "region_lumbosacral"  # the S1 root exits at L5-S1
+                    r.region = _place(r, r.level, levels, by_turn.get(r.turn, []))
                 r.region = r.region or normalize.region_in(own) or _nearest_concept(r, regions)
+                r.region = r.region or _OWN_REGION.get(r.concept)
             if r.category in _LATERAL_CATS and r.laterality is None:
                 r.laterality = normalize.laterality_in(own) or _nearest_concept(r, sides)
+
+
+# Symptoms that name their region ("low in the back", the "back" of "back and buttock pain").
+_OWN_REGION = {"low_back_pain": "region_lumbar", "neck_pain": "region_cervical"}
+_ROOT_AFTER = re.compile(r"[\s-]*(?:nerve[\s-]+)?(?:roots?|radicul\w*|nerves?)\b", re.IGNORECASE)
+
+
+def _place(r: _Raw, level: str, unit_levels: list[_Raw], turn_levels: list[_Raw]) -> str | None:
+    """The region of a finding at ``level``; may narrow ``r.level`` to a segment.
+
+    - a segment ("L5-S1") is its own region;
+    - a slipped vertebra ("anterolisthesis of L5") slips on the one below: L5-S1;
+    - a root ("L5 radiculopathy") or lone vertebra ("instability at L5") takes the region of a
+      segment through it named in the same unit, else in the same turn ("compressing the L5
+      root at L5-S1"); a radiculopathy keeps the root as its level, anything else takes the
+      segment;
+    - otherwise a root's region is ``normalize.region_of_root`` (S1 -> lumbosacral by
+      convention) and a vertebra's ``normalize.region_of_level`` (None at a junction).
+    """
+    if normalize.is_segment(level):
+        return normalize.region_of_level(level)
+    if r.concept == "spondylolisthesis":
+        below = normalize.segment_below(level)
+        if below is not None:
+            r.level = below
+            return normalize.region_of_level(below)
+    seg = _segment_through(r, level, unit_levels) or _segment_through(r, level, turn_levels)
+    if seg is not None:
+        if r.concept != "radiculopathy":
+            r.level = seg
+        return normalize.region_of_level(seg)
+    if r.concept == "radiculopathy":
+        return normalize.region_of_root(level)
+    return normalize.region_of_level(level)
+
+
+def _segment_through(r: _Raw, vertebra: str, levels: list[_Raw]) -> str | None:
+    """The nearest named segment that the vertebra (or root) ``vertebra`` takes part in."""
+    through = [
+        o
+        for o in levels
+        if o is not r
+        and o.level
+        and normalize.is_segment(o.level)
+        and vertebra in o.level.split("-")
+    ]
+    best = _nearest(r, through)
+    return best.level if best else None
 
 
 def _nearest(r: _Raw, others: Iterable[_Raw]) -> _Raw | None:

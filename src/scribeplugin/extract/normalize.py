@@ -49,8 +49,37 @@ def _int(word: str) -> int:
     return int(word) if word.isdigit() else int(_NUM_WORDS[word.lower()])
 
 
+# "L5 on S1", "L4 has slipped forward on L5": a slip names the segment of the two vertebrae.
+_ON_FORM = re.compile(
+    rf"\b([CTLS])[ -]?{_NUM}\b(?:[\s,]+[a-z]+){{0,4}}?[\s,]+(?:on|over)\s+(?:to(?:p| of)\s+)?"
+    rf"(?:the sacrum,?\s+(?:on\s+)?)?([CTLS])[ -]?{_NUM}\b",
+    re.IGNORECASE,
+)
+# The vertebrae in order; C8 (a root) and L6 (a transitional segment) have no place in it.
+_VERTEBRAE = (
+    [f"C{i}" for i in range(1, 8)]
+    + [f"T{i}" for i in range(1, 13)]
+    + [f"L{i}" for i in range(1, 6)]
+    + [f"S{i}" for i in range(1, 6)]
+)
+
+
+def _ordered(letter1: str, n1: int, letter2: str, n2: int) -> bool:
+    return (_ORDER.index(letter2), n2) > (_ORDER.index(letter1), n1)
+
+
 def parse_level(text: str) -> str | None:
-    """'L4/5' -> 'L4-L5', 'l five s one' -> 'L5-S1', 'C5' -> 'C5'; None if not a real level."""
+    """'L4/5' -> 'L4-L5', 'l five s one' -> 'L5-S1', 'C5' -> 'C5'; None if not a real level.
+
+    "L5 on S1" (and "L5 slipped forward on S1") is the segment L5-S1 when the two vertebrae
+    are neighbours.
+    """
+    on = _ON_FORM.search(text)
+    if on is not None:
+        first = f"{on.group(1).upper()}{_int(on.group(2))}"
+        second = f"{on.group(3).upper()}{_int(on.group(4))}"
+        if segment_below(first) == f"{first}-{second}":
+            return f"{first}-{second}"
     m = _LEVEL.search(text)
     if m is None:
         return None
@@ -63,30 +92,63 @@ def parse_level(text: str) -> str | None:
     n2 = _int(m.group(4))
     if not 1 <= n2 <= _SEGMENTS[letter2]:
         return None
-    if (_ORDER.index(letter2), n2) <= (_ORDER.index(letter1), n1):
+    if not _ordered(letter1, n1, letter2, n2):
         return None
     return f"{letter1}{n1}-{letter2}{n2}"
 
 
+def is_segment(level: str) -> bool:
+    """'L5-S1' names a motion segment (a disc level); 'L5' names one vertebra or one root."""
+    return "-" in level
+
+
+def segment_below(vertebra: str) -> str | None:
+    """The segment a vertebra slips on: 'L5' -> 'L5-S1', 'L4' -> 'L4-L5'; None past the end."""
+    if vertebra not in _VERTEBRAE:
+        return None
+    i = _VERTEBRAE.index(vertebra)
+    return f"{vertebra}-{_VERTEBRAE[i + 1]}" if i + 1 < len(_VERTEBRAE) else None
+
+
+def segments_of(vertebra: str) -> tuple[str, ...]:
+    """The segments a vertebra (or the root named after it) takes part in: 'L5' -> L4-L5, L5-S1."""
+    if vertebra not in _VERTEBRAE:
+        return ()
+    i = _VERTEBRAE.index(vertebra)
+    out = []
+    if i > 0:
+        out.append(f"{_VERTEBRAE[i - 1]}-{vertebra}")
+    if i + 1 < len(_VERTEBRAE):
+        out.append(f"{vertebra}-{_VERTEBRAE[i + 1]}")
+    return tuple(out)
+
+
+_LETTER_REGION = {
+    "C": "region_cervical",
+    "T": "region_thoracic",
+    "L": "region_lumbar",
+    "S": "region_sacral",
+}
+
+
 def region_of_level(level: str) -> str | None:
-    """The region concept a level (or range of levels) lies in."""
+    """The region concept a level (or range of levels) lies in; None when it cannot be told.
+
+    A lone vertebra at a junction is ambiguous: "instability at L5" may be at L4-L5 (lumbar) or
+    L5-S1 (lumbosacral), so L5 alone has no region, nor have C7, T1, T12 and L1 (nor C8 and L6).
+    A vertebra whose two segments share a region (L3: L2-L3, L3-L4) takes that region. S1 and
+    the lower sacral levels name the sacrum itself: sacral.
+    """
     parts = level.split("-")
     first, last = parts[0], parts[-1]
     a, b = first[0], last[0]
     if len(parts) == 1:
-        return {
-            "C": "region_cervical",
-            "T": "region_thoracic",
-            "L": "region_lumbar",
-            "S": "region_sacral",
-        }[a]
+        if a == "S":
+            return "region_sacral"
+        regions = {region_of_level(seg) for seg in segments_of(first)}
+        return regions.pop() if len(regions) == 1 else None
     if a == b:
-        return {
-            "C": "region_cervical",
-            "T": "region_thoracic",
-            "L": "region_lumbar",
-            "S": "region_sacral",
-        }[a]
+        return _LETTER_REGION[a]
     pair = a + b
     if pair == "CT":
         return "region_cervicothoracic"
@@ -95,6 +157,22 @@ def region_of_level(level: str) -> str | None:
     if pair == "LS":
         return "region_lumbosacral"
     return None
+
+
+def region_of_root(root: str) -> str | None:
+    """The region a nerve root alone (no segment named) points to.
+
+    A root can be compressed at either segment it passes: the L5 root in the L4-L5 lateral
+    recess or the L5-S1 foramen, so an L5 root alone has no region. The S1 (and S2) root is the
+    exception kept by convention: S1 radiculopathy is coded to the lumbosacral region, since
+    the S1 root is compressed at L5-S1 (a paracentral L5-S1 disc or the S1 lateral recess) in
+    nearly every case, and a sacral-region radiculopathy is reserved for sacral lesions.
+    """
+    if root in ("S1", "S2"):
+        return "region_lumbosacral"
+    if root[0] == "S":
+        return "region_sacral"
+    return region_of_level(root)
 
 
 _LATERALITY = [

@@ -12,8 +12,12 @@ medspaCy's regex target rules rebuild the document text once per rule and per do
 costs more than all the token rules together on a 1,500-word visit, so none are used.
 
 Target labels are concept ids in upper case, plus ``DURATION`` (chronic or acute, decided from
-the number and unit) and ``LEFT``/``RIGHT`` (a laterality word in a body-part context, tagged on
-the token before matching).
+the number and unit), ``LEFT``/``RIGHT`` (a laterality word in a body-part context, tagged on
+the token before matching) and ``SPLIT_LABELS`` (one span read as two concepts: "back and
+buttock pain").
+
+ConText categories beyond medspaCy's: ``GUESS`` (the patient's theory), ``ASSESSMENT`` and
+``PLAN`` (the clinician concludes or plans) and ``REPORTED`` (a document read out).
 """
 
 from __future__ import annotations
@@ -165,12 +169,27 @@ TARGETS: dict[str, list[str]] = {
         "osteoarthritis|hypertrophy|disease|syndrome|degeneration|arthrosis|mediated|pain|"
         "changes|dysfunction|problems|problem|hypertrophic|arthropathies",
         "facetogenic",
+        # "arthritis of the L4-L5 facets", "hypertrophy of the right L5-S1 facet joints"
+        "arthritis|osteoarthritis|arthropathy|arthrosis|hypertrophy|degeneration of|in|at|"
+        "involving the|my|both|his|her? left|right|bilateral|lumbar|cervical|thoracic? "
+        "@LEVELTOK? -|–|/? @LEVELTOK? @NUMTOK? facet|facets|facetal|zygapophyseal "
+        "joint|joints?",
     ],
     "spondylolisthesis": [
         "spondylolisthesis|spondylolistheses|anterolisthesis|retrolisthesis|listhesis|"
         "olisthesis|spondylolisthetic",
         "slipped|slipping vertebra|vertebrae|vertebral",
         "vertebra|vertebrae|bone has|have|is? slipped|slipping",
+        # "L5 has slipped forward on S1": the slip names its segment (normalize.parse_level)
+        "@LEVELTOK has|is|was|had? slipped|slipping|slips|slip forward|backward|anteriorly|"
+        "posteriorly|back? on|over @LEVELTOK",
+        "@LEVELTOK has|is|was|had? slipped|slipping|slips|slip forward|backward|anteriorly|"
+        "posteriorly|back? on|over the sacrum ,? on|onto|over? @LEVELTOK?",
+        "@LEVELTOK has|is|was|had? slipped|slipping|slips|slip forward|backward|anteriorly|"
+        "posteriorly",
+        "isthmic|degenerative|dysplastic|spondylolytic|lytic|anterior|forward|vertebral "
+        "slip|slips|slippage",
+        "slip|slippage of @LEVELTOK",
     ],
     "instability": [
         "segmental|spinal|ligamentous|mechanical|sagittal|translational? instability",
@@ -215,6 +234,12 @@ TARGETS: dict[str, list[str]] = {
         "disorders|disease",
         "bad back",
         "dorsopathy|dorsopathies",
+        # "lumbosacral spine disorder": longer than the region span, so the region rides along
+        "lumbar|lumbosacral|cervical|thoracic|thoracolumbar|cervicothoracic|sacral|low|lower|"
+        "upper|mid|middle -? back|spine|spinal problem|problems|issue|issues|trouble|troubles|"
+        "condition|disorder|disorders|disease|dysfunction",
+        "lumbo -? sacral spine|spinal problem|problems|issue|issues|condition|disorder|"
+        "disorders|disease|dysfunction",
     ],
     # ---- symptoms
     "low_back_pain": [
@@ -223,7 +248,12 @@ TARGETS: dict[str, list[str]] = {
         "lumbago|lbp",
         "lumbar|lumbosacral back? pain|ache|discomfort|pains",
         "@PAINW in|on|at|across|of|into @MY? low|lower -? back",
-        "low|lower -? back is|'s|has|was? @ADV? @ADV? @HURTING",
+        "low|lower -? back is|'s|has|was? @ADV? @ADV? @HURTING|ached|ache|hurt",
+        "low|lower down? in|on|across @MY? back",
+    ],
+    # "back and buttock pain": one span, split into low_back_pain and leg_pain (findings.py)
+    "back_and_leg_pain": [
+        "low|lower? -? back and|& @MY? left|right|both? @LEGCORE @PAINN",
     ],
     "back_pain": [
         "upper|mid|middle|thoracic? -? back @PAINN",
@@ -314,6 +344,8 @@ TARGETS: dict[str, list[str]] = {
         "@LEVELTOK",
         "c|t|l @NUMWORD @ALLSEP? c|t|l|s @NUMWORD",
         "between @LEVELTOK and @LEVELTOK",
+        # "L5 on S1" is the L5-S1 segment (normalize.parse_level)
+        "@LEVELTOK on|over|onto @LEVELTOK",
         "l|c|t @NUMWORD",
         "l|c|t @NUMWORD @NUMWORD",
         "l|c|t @NUMWORD @ALLSEP? @LEVELTOK",
@@ -345,6 +377,8 @@ TARGETS: dict[str, list[str]] = {
         "@NEGABLE @NT _? _? @ACT",
         "do|does @NT _? _? @ACTCORE",
         "cant|couldnt|cannot|unable _? _? @ACT",
+        "ca|can|could no longer _? _? @ACT",
+        "no longer able to _? _? @ACT",
         "unable to _? _? @ACT",
         "not|n't|n’t|never able to _? _? @ACT",
         "hard|harder|difficult|tough|painful|impossible|challenging|uncomfortable for? "
@@ -478,6 +512,7 @@ TARGETS: dict[str, list[str]] = {
         "car|auto|motor|vehicle|traffic|bike|bicycle|motorcycle|work|workplace|sports|skiing|"
         "ski|football|mva|mvc accident|accidents|crash|collision|wreck",
         "motor vehicle accident|collision|crash",
+        "collision|collisions",
         "mva|mvc|accident|accidents",
         "rear -? ended|end",
         "injury|injuries|injured|trauma|traumatic",
@@ -497,14 +532,37 @@ TARGETS: dict[str, list[str]] = {
         "new patient|consult",
         "initial visit|evaluation|consult|consultation|encounter|assessment|appointment",
         "establish care",
+        # "the first time we're seeing you for this", "first time I'm seeing anyone"
+        "first time _? _? seeing|seen|see you|anyone|anybody|someone|us|a",
+        "new problem|complaint",
+        # the 7th character A: active treatment, whoever gave the earlier care
+        "active treatment|care",
     ],
+    # Only an explicit routine-healing visit: "follow up with spine" or a follow-up MRI is not
+    # one, and a new provider's active treatment after the ED is still an initial encounter.
     "subsequent_encounter": [
-        "follow -? up|ups",
-        "followup|follow-up|recheck",
+        "follow -? up visit|visits|appointment|exam|examination|check|checkup",
+        "followup|follow-up visit|visits|appointment|exam|examination|check|checkup",
+        "routine follow -? up|ups",
+        "routine followup|follow-up|recheck|check|visit|healing",
+        "recheck|rechecks",
         "re -? check",
-        "return|routine|repeat visit",
-        "post -? op|operative visit?",
-        "postop|postoperative visit|check",
+        "return|repeat visit",
+        "post -? op|operative visit|check|appointment",
+        "postop|postoperative visit|check|appointment",
+        "healing as? expected|normally|well|nicely|fine|properly",
+        "healing on schedule|track",
+        "check|checking|checked|see|seeing|recheck|rechecking how|on? it|it's|the|your|its "
+        "'s? healing",
+        # "lumbar sprain, healing" (findings._VETO keeps a bare "healing" only after a comma)
+        "healing",
+    ],
+    "sequela_encounter": [
+        "sequela|sequelae|sequelas",
+        "late effect|effects",
+        "residual|residuals @PAINN? from|of the? old|prior|previous|earlier? "
+        "injury|injuries|sprain|strain|accident|whiplash|fall|trauma",
+        "left over|leftover from",
     ],
     # ---- non-spinal causes of back pain
     "kidney_stone": [
@@ -563,6 +621,10 @@ def concept_of(label: str) -> str:
     return LATERALITY_LABELS.get(label, label.lower())
 
 
+# Target labels that are not concepts: one span, two findings (see findings._split_target).
+SPLIT_LABELS = {"BACK_AND_LEG_PAIN": ("LOW_BACK_PAIN", "LEG_PAIN")}
+
+
 def _labels(*categories: Category) -> set[str]:
     return {label_of(c.id) for c in CONCEPTS.values() if c.category in categories}
 
@@ -572,6 +634,7 @@ SYMPTOM_LABELS = _labels(Category.symptom)
 WHERE_LABELS = _labels(Category.region, Category.level, Category.laterality) | set(
     LATERALITY_LABELS
 )
+PLACE_LABELS = _labels(Category.region, Category.level)
 PAST_OK_LABELS = CONDITION_LABELS | SYMPTOM_LABELS | {"INJURY_EVENT", "SPINE_SURGERY"}
 PLANNED_LABELS = {
     "CONSERVATIVE_TREATMENT",
@@ -633,6 +696,82 @@ def _old_not_age(target: Span, modifier: Span, between: Span) -> bool:
     return not (modifier.start > 0 and modifier.doc[modifier.start - 1].lower_ in {"years", "year"})
 
 
+# What may stand between a place and "is normal" when the place is its subject.
+_SUBJECT_WORDS = {
+    "-", "–", "/", "the", "both", "disc", "discs", "disk", "disks", "level", "levels", "facet",
+    "facets", "joint", "joints", "spine", "junction", "region", "area", "foramen", "foramina",
+    "canal", "above", "below", "segment", "segments", "alignment",
+}  # fmt: skip
+_PLURAL_VERBS = {"are", "were", "look", "feel", "seem", "remain"}
+_LEVEL_WORD = re.compile(r"^(?:[ctls](?:[1-9]|1[0-2])|[1-9]|1[0-2])$")
+
+
+def _subject_of_normal(target: Span, modifier: Span, between: Span) -> bool:
+    """'L4-L5 and L5-S1 are open', 'the low back is fine': the place is the subject. Not in
+    'the slip is at L5-S1, and L4-L5 is aligned' (L5-S1 is not what is aligned)."""
+    plural = modifier[0].lower_ in _PLURAL_VERBS
+    for tok in between:
+        if tok.i >= modifier.start:
+            break  # medspaCy's span runs to the end of the modifier
+        low = tok.lower_
+        if low in _SUBJECT_WORDS or _LEVEL_WORD.match(low):
+            continue
+        if plural and low in ("and", "&"):
+            continue
+        if tok._.scribe_lat or low in ("cervical", "thoracic", "lumbar", "lumbosacral", "sacral"):
+            continue
+        return False
+    return True
+
+
+# "stenosis without claudication, and left L4 radiculopathy": the list of what is absent ends
+# where a new item with its own side or level starts.
+_NEW_LIST_ITEM = re.compile(
+    r",\s*(?:and|but|plus|with|also)\s+(?:an?\s+|the\s+)?(?:left|right|bilateral|[ctls]\d)",
+    re.IGNORECASE,
+)
+
+
+def _list_continues(target: Span, modifier: Span, between: Span) -> bool:
+    if _is_source_study(target):
+        return False
+    return target.start < modifier.start or _NEW_LIST_ITEM.search(between.text) is None
+
+
+def _is_source_study(target: Span) -> bool:
+    """'no herniation on the MRI': the study is where the finding is absent, not absent itself."""
+    if target.label_ != "IMAGING" or target.start < 2:
+        return False
+    doc = target.doc
+    return doc[target.start - 1].lower_ in ("the", "this", "your", "my", "his", "her") and (
+        doc[target.start - 2].lower_ in ("on", "in", "by", "per")
+    )
+
+
+def _gone_for_good(target: Span, modifier: Span, between: Span) -> bool:
+    """'the pain is gone', not 'the pain has gone down a bit' (or 'gone into my leg')."""
+    doc = modifier.doc
+    nxt = doc[modifier.end].lower_ if modifier.end < len(doc) else ""
+    return nxt not in {"down", "up", "into", "to", "through", "in", "on", "from", "out", "over"}
+
+
+def _adjacent_if_forward(target: Span, modifier: Span, between: Span) -> bool:
+    """A trailing cue reaches back over its clause; a leading one only the words it qualifies
+    ("resolved left sciatica", not "resolved and the back pain is worse")."""
+    if target.end <= modifier.start:
+        return True
+    gap = modifier.doc[modifier.end : target.start]
+    return len(gap) <= 2 and not any(t.is_punct or t.lower_ in ("and", "but", "or") for t in gap)
+
+
+def _colon_no(target: Span, modifier: Span, between: Span) -> bool:
+    """': no' negates what follows ("not a pinched nerve: no root is compressed"), and what
+    comes before only when nothing follows it ("Fever: no.")."""
+    if target.start >= modifier.end:
+        return not _is_source_study(target)
+    return all(t.is_punct for t in modifier.doc[modifier.end :])
+
+
 def _ctx(
     literal: str,
     category: str,
@@ -664,6 +803,12 @@ NEG, POSS, HIST, FAM, HYPO = (
 )
 GUESS, PLAN, ASSESS = "GUESS", "PLAN", "ASSESSMENT"
 NEGATED_PLAN = "not going to order"
+# A document read out ("the report says ...", "the referral letter says myelopathy"): what it
+# names is possible until the clinician affirms it.
+REPORTED = "REPORTED"
+# HISTORICAL cues that say a problem has resolved (not merely that it happened before).
+RESOLVED_LITERALS = {"resolved", "now resolved", "no longer present", "no longer", "gone"}
+RESOLVED_LITERALS |= {"went away", "cleared up"}
 _FAMILY_WORDS = (
     "aunt|aunts|brother|brothers|child|children|cousin|cousins|dad|dads|daughter|daughters|"
     "family|families|father|fathers|grandchild|grandchildren|granddaughter|grandfather|"
@@ -681,6 +826,13 @@ _DEFAULT_OVERRIDES: dict[str, str | None] = {
     "history": None,  # replaced by a rule that knows "a six-month history of" is ongoing
     "family": None,  # replaced: "my wife says I can't sit" is not family history
     "any other": None,  # clinicians' questions; answered turns decide
+    # a resolved problem is history, not a denial ("the discitis has resolved"); see "resolved"
+    "resolved": None,
+    "now resolved": HIST,
+    "no longer present": HIST,
+    # replaced by a rule that negates forward too ("not a pinched nerve: no root is compressed")
+    ": no": None,
+    ": none": None,
 }
 # Default negations that describe a test result: they must not negate the test itself.
 _RESULT_NEGATIONS = {
@@ -706,7 +858,21 @@ CUSTOM_CONTEXT: list[dict[str, Any]] = [
     # a negated plan or finding: the cue after the negation must not end its scope
     _ctx(NEGATED_PLAN, NEG, "@NT be? going|gon? to|na? @PLANVERB"),
     _ctx("not show", NEG, "@NT show|shows|showed|shown|find|found|suggest|confirm"),
-    _ctx("absent", NEG, "absent|gone|none", "BACKWARD", excluded=_IMAGING_ETC),
+    _ctx("absent", NEG, "absent|none", "BACKWARD", excluded=_IMAGING_ETC),
+    _ctx(": no", NEG, ": no|none", "BIDIRECTIONAL", on_modifies=_colon_no),
+    # "the low back is fine", "L5-S1 is normal": the place is not where the problem is
+    _ctx(
+        "is fine",
+        NEG,
+        "is|are|was|were|feels|feel|looks|look|seems|seem|remains|remain|'s fine|normal|okay|ok|"
+        "unremarkable|healthy|intact|aligned|clean|clear|open|patent|spared|preserved",
+        "BACKWARD",
+        allowed=PLACE_LABELS,
+        max_scope=10,
+        on_modifies=_subject_of_normal,
+    ),
+    # "a query about the word myelopathy" names a word, not a diagnosis
+    _ctx("the word", POSS, "the word|term|label|phrase", max_scope=3),
     _ctx(
         "not present",
         NEG,
@@ -715,7 +881,16 @@ CUSTOM_CONTEXT: list[dict[str, Any]] = [
         excluded=_IMAGING_ETC,
     ),
     _ctx("not consistent with", NEG, "not consistent|compatible with"),
-    _ctx("no longer", HIST, "no|not longer|anymore"),
+    _ctx("no longer", HIST, "no|not longer|anymore", excluded={"FUNCTIONAL_LIMITATION"}),
+    _ctx(
+        "gone",
+        HIST,
+        "completely|totally|fully|all|now? gone",
+        "BACKWARD",
+        allowed=PAST_OK_LABELS,
+        max_scope=8,
+        on_modifies=_gone_for_good,
+    ),
     # pseudo-negations and uncertainty
     _ctx(
         "no change",
@@ -736,7 +911,32 @@ CUSTOM_CONTEXT: list[dict[str, Any]] = [
         max_scope=6,  # a hedge reaches the next few words, not the rest of a long sentence
     ),
     _ctx("concern for", POSS, "concern|concerned|concerning|worried|worry for|about"),
-    _ctx("could be", POSS, "could|may|might|would be|have|represent|indicate"),
+    _ctx(
+        "could be",
+        POSS,
+        "could|may|might|would be|have|represent|indicate|show|shows|suggest|reflect|explain|"
+        "cause|involve|mean",
+    ),
+    _ctx("might", POSS, "might", max_scope=6),
+    # "early discitis cannot be excluded", "can't rule out stenosis", "we cannot exclude it";
+    # the negation word is required: "we can rule out a fracture" stays a negation.
+    _ctx(
+        "cannot be excluded",
+        POSS,
+        "ca|can|could @NT be excluded|ruled|eliminated out?",
+        "BACKWARD",
+        max_scope=8,
+    ),
+    _ctx(
+        "cant be excluded",
+        POSS,
+        "cannot|cant|couldnt be excluded|ruled|eliminated out?",
+        "BACKWARD",
+        max_scope=8,
+    ),
+    _ctx("not excluded", POSS, "not|n't|n’t been? excluded", "BACKWARD", max_scope=8),
+    _ctx("can't rule out", POSS, "ca|can|could|did|do @NT rule|exclude|eliminate out?"),
+    _ctx("cant rule out", POSS, "cannot|cant|couldnt|didnt|dont rule|exclude|eliminate out?"),
     _ctx("consistent with", POSS, "consistent|compatible with"),
     _ctx("in keeping with", POSS, "in keeping with"),
     _ctx("working diagnosis", POSS, "working|presumptive|tentative diagnosis"),
@@ -773,6 +973,21 @@ CUSTOM_CONTEXT: list[dict[str, Any]] = [
         allowed=CONDITION_LABELS,
     ),
     _ctx("told me", GUESS, "told|tells me|him|her", allowed=CONDITION_LABELS),
+    # what a document says, whoever reads it out
+    _ctx(
+        "the report says",
+        REPORTED,
+        "report|reports|letter|referral|records|record|note|notes|paperwork|radiologist|"
+        "radiology|reading says|said|states|stated|mentions|mentioned|reads|read|lists|listed|"
+        "describes|described|calls|called|documents|documented|suggests|suggested|reports",
+        allowed=CONDITION_LABELS,
+    ),
+    _ctx(
+        "it says",
+        REPORTED,
+        "it|this says|said|states|stated|reads|lists|mentions",
+        allowed=CONDITION_LABELS,
+    ),
     # the past
     _ctx("history", HIST, "history|hx|hist", on_modifies=_past_not_ongoing, allowed=PAST_OK_LABELS),
     _ctx(
@@ -854,10 +1069,20 @@ CUSTOM_CONTEXT: list[dict[str, Any]] = [
     _ctx(
         "cleared up",
         HIST,
-        "cleared|healed|resolved up?",
+        "cleared|healed up?",
         "BACKWARD",
         allowed=PAST_OK_LABELS,
         max_scope=8,
+    ),
+    # "the discitis has resolved", "resolved sciatica"
+    _ctx(
+        "resolved",
+        HIST,
+        "resolved",
+        "BIDIRECTIONAL",
+        allowed=PAST_OK_LABELS,
+        max_scope=8,
+        on_modifies=_adjacent_if_forward,
     ),
     _ctx("old", HIST, "old", allowed=PAST_OK_LABELS, max_scope=2, on_modifies=_old_not_age),
     _ctx("had surgery", HIST, "had|underwent", allowed={"SPINE_SURGERY"}, max_scope=4),
@@ -916,6 +1141,7 @@ CUSTOM_CONTEXT: list[dict[str, Any]] = [
 # order", a NEG rule above); assessment cues do not end a negation ("I don't think this is X").
 TERMINATING_TYPES = {
     NEG: [PLAN, GUESS],
+    REPORTED: [PLAN, ASSESS, GUESS],
     FAM: [PLAN, ASSESS, GUESS],
     HIST: [PLAN, ASSESS, GUESS],
 }
@@ -944,6 +1170,8 @@ def build_context_rules() -> list[ConTextRule]:
             if new is None:
                 continue
             item["category"] = new
+        if item["literal"] in ("no", "without", "with no") and item["category"] == NEG:
+            item["on_modifies"] = _list_continues
         if item["literal"] == "possible":
             item["max_scope"] = 6  # "possible left-sided L5-S1 disc herniation", not a paragraph
         if item["literal"] in _RESULT_NEGATIONS:

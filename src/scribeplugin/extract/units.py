@@ -62,7 +62,9 @@ _NEG_ANSWER = (
 _POS_ANSWER = (
     r"yes|yeah|yea|yep|yup|ya|yah|mm-?hmm|uh-?huh|correct|right|that's right|that is right|"
     r"exactly|absolutely|definitely|sure|of course|indeed|i do|i did|i have|it does|it did|"
-    r"it is|sometimes|occasionally|a little|a bit|kind of|sort of"
+    r"it is|sometimes|occasionally|a little|a bit|kind of|sort of|"
+    # "You did PT and the gabapentin?" / "Both.": every option asked about
+    r"both(?: of them| of those| actually)?"
 )
 _ANSWER = re.compile(
     rf"{_FILLER}(?:(?P<no>{_NEG_ANSWER})|(?P<yes>{_POS_ANSWER}))\b(?![-’'])"
@@ -234,7 +236,8 @@ _BARE_WORDS = {
 }
 
 
-_WEAK_WORDS = {"right", "sure", "kind of", "sort of", "a little", "a bit", "it is"}
+# Answer words only when punctuation or the end follows: "right here", "both legs hurt".
+_WEAK_WORDS = {"right", "sure", "kind of", "sort of", "a little", "a bit", "it is", "both"}
 
 
 def is_question(sentence: str) -> bool:

@@ -1,0 +1,418 @@
+"""Extraction errors the QA eval suite found (evals/cases), one row per phrase, each pinned down
+on a small sentence or a short dialogue: concept, assertion and level/region/side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from scribeplugin.extract.findings import Finding
+from tests.extract.test_findings import Expect, _check
+
+Extract = Callable[[object], list[Finding]]
+LS, LUMBAR = "region_lumbosacral", "region_lumbar"
+
+# (case or item it comes from, text, expectations)
+QA_ROWS: list[tuple[str, str, list[Expect]]] = [
+    # 1. negation after a colon (m51-361-clinician-says-sciatica-means-referred)
+    ("1 no root compressed", "No nerve root is compressed.", [("radiculopathy", "negated", {})]),
+    (
+        "1 colon then no",
+        "It is not a pinched nerve: no nerve root is compressed on the MRI.",
+        [
+            ("radiculopathy", "negated", {"text": "nerve root is compressed"}),
+            ("imaging", "present", {}),  # the study the finding is absent on
+        ],
+    ),
+    ("1 trailing colon no", "Numbness: no.", [("paresthesia", "negated", {})]),
+    # 2. uncertainty (m46-possible-discitis-after-surgery, m51-possible-early-degeneration)
+    ("2 cannot be excluded", "Early discitis cannot be excluded.", [("discitis", "possible", {})]),
+    (
+        "2 can't rule out",
+        "I can't rule out a disc herniation.",
+        [("disc_herniation", "possible", {})],
+    ),
+    (
+        "2 can rule out stays negated",
+        "We can rule out a disc herniation.",
+        [("disc_herniation", "negated", {})],
+    ),
+    (
+        "2 might",
+        "The X-ray might show disc degeneration at L4-L5.",
+        [("disc_degeneration", "possible", {"level": "L4-L5", "region": LUMBAR})],
+    ),
+    ("2 possibly", "This is possibly a disc herniation.", [("disc_herniation", "possible", {})]),
+    ("2 may be", "It may be spinal stenosis.", [("spinal_stenosis", "possible", {})]),
+    ("2 could be", "It could be sciatica.", [("sciatica", "possible", {})]),
+    ("2 concerning for", "The MRI is concerning for discitis.", [("discitis", "possible", {})]),
+    ("2 suspicious for", "The MRI is suspicious for discitis.", [("discitis", "possible", {})]),
+    (
+        "2 report cannot exclude",
+        "Doctor: The MRI report says post-operative changes and that early discitis cannot be "
+        "excluded.",
+        [
+            ("discitis", "possible", {"from_assessment": False}),
+            ("subsequent_encounter", "absent", {}),
+        ],
+    ),
+    # 3. resolved is history (m46-discitis-resolved-follow-up, m47-history-facet-...-resolved)
+    ("3 has resolved", "The sciatica has resolved.", [("sciatica", "historical", {})]),
+    (
+        "3 resolved before",
+        "Resolved left sciatica.",
+        [("sciatica", "historical", {"laterality": "left"})],
+    ),
+    (
+        "3 resolved ends at and",
+        "The sciatica has resolved and the back pain is worse.",
+        [("sciatica", "historical", {}), ("back_pain", "present", {})],
+    ),
+    ("3 resolving is not resolved", "The sciatica is resolving.", [("sciatica", "present", {})]),
+    ("3 completely gone", "The leg pain is completely gone.", [("leg_pain", "historical", {})]),
+    ("3 has cleared up", "The numbness has cleared up.", [("paresthesia", "historical", {})]),
+    ("3 no longer", "I no longer have sciatica.", [("sciatica", "historical", {})]),
+    (
+        "3 it's completely gone",
+        "Patient: None since the ablation for the facet syndrome at L4-L5. It's completely gone.",
+        [("facet_arthropathy", "historical", {"level": "L4-L5"})],
+    ),
+    (
+        "3 answered it's gone",
+        "Doctor: How is the sciatica?\nPatient: It's completely gone.",
+        [("sciatica", "historical", {"in_question": True})],
+    ),
+    (
+        "3 no, it's gone",
+        "Doctor: Any leg pain?\nPatient: No, it's gone.",
+        [("leg_pain", "historical", {"in_question": True})],
+    ),
+    (
+        "3 gone down is not gone",
+        "The back pain has gone down a bit.",
+        [("back_pain", "present", {})],
+    ),
+    (
+        "3 the clinician's resolution outweighs earlier mentions",
+        "Doctor: You finished the antibiotics for the L3-L4 discitis.\nPatient: I feel normal.\n"
+        "Doctor: The discitis has resolved.",
+        [
+            ("discitis", "historical", {"level": "L3-L4"}),
+            ("discitis", "historical", {"text": "discitis", "level": None}),
+        ],
+    ),
+    # 4. a report read out is possible until the clinician affirms it
+    # (m51-369-incidental-degeneration-neck-visit)
+    (
+        "4 report read out",
+        "Patient: I brought a report from another doctor. It says mild disc degeneration at "
+        "L2-L3.\nDoctor: Thanks, I'll scan it in. Does your lower back bother you?\n"
+        "Patient: Not at all. It's my neck.",
+        [
+            ("disc_degeneration", "possible", {"level": "L2-L3"}),
+            ("region_lumbar", "negated", {}),
+        ],
+    ),
+    (
+        "4 report confirmed by the assessment",
+        "Patient: The report says disc degeneration at L4-L5.\n"
+        "Doctor: Assessment: L4-L5 disc degeneration.",
+        [("disc_degeneration", "present", {"speaker": "patient", "region": LUMBAR})],
+    ),
+    (
+        "4 report confirmed in reply",
+        "Patient: The report says I have disc degeneration.\nDoctor: Yes, that's right.",
+        [("disc_degeneration", "present", {"speaker": "patient"})],
+    ),
+    # 5. patterns
+    (
+        "5 low in the back",
+        "The pain is low in the back.",
+        [("low_back_pain", "present", {"region": LUMBAR})],
+    ),
+    (
+        "5 lower in the back of the thigh",
+        "It hurts lower in the back of my thigh.",
+        [
+            ("low_back_pain", "absent", {}),
+        ],
+    ),
+    (
+        "5 back and buttock pain",
+        "Back and buttock pain.",
+        [
+            ("low_back_pain", "present", {"text": "Back", "region": LUMBAR}),
+            ("leg_pain", "present", {"text": "buttock pain"}),
+        ],
+    ),
+    (
+        "5 low back and right buttock pain",
+        "Low back and right buttock pain.",
+        [("low_back_pain", "present", {}), ("leg_pain", "present", {"laterality": "right"})],
+    ),
+    (
+        "5 upper back and leg pain",
+        "Upper back and leg pain.",
+        [
+            ("back_pain", "present", {}),
+            ("low_back_pain", "absent", {}),
+            ("leg_pain", "present", {}),
+        ],
+    ),
+    (
+        "5 lumbosacral spine disorder",
+        "For now I'd call it a lumbosacral spine disorder.",
+        [("dorsopathy", "present", {"region": LS})],
+    ),
+    (
+        "5 lumbar spine disorder",
+        "Lumbar spine disorder.",
+        [("dorsopathy", "present", {"region": LUMBAR})],
+    ),
+    (
+        "5 arthritis of the facets",
+        "Your X-rays confirm arthritis of the L4-L5 facets.",
+        [("facet_arthropathy", "present", {"level": "L4-L5", "region": LUMBAR})],
+    ),
+    (
+        "5 no arthritis of the facets",
+        "No disc herniation and no arthritis of the facets.",
+        [("facet_arthropathy", "negated", {})],
+    ),
+    (
+        "5 referral letter",
+        "Doctor: The referral letter says myelopathy.",
+        [("myelopathy", "possible", {"from_assessment": False})],
+    ),
+    (
+        "5 referral letter header",
+        "Referral letter read into the visit: severe L5-S1 spondylosis with myelopathy.",
+        [("myelopathy", "possible", {}), ("spondylosis", "possible", {"region": LS})],
+    ),
+    # 6. roots are not segments; "L5 on S1" is L5-S1
+    (
+        "6 L5 root alone",
+        "Left L5 radiculopathy.",
+        [
+            ("radiculopathy", "present", {"level": "L5", "region": None, "laterality": "left"}),
+            ("level", "present", {"level": "L5", "region": None}),
+        ],
+    ),
+    (
+        "6 S1 root: lumbosacral by convention",
+        "S1 radiculopathy.",
+        [("radiculopathy", "present", {"level": "S1", "region": LS})],
+    ),
+    (
+        "6 root with a segment in the sentence",
+        "Right L5 radiculopathy from foraminal stenosis at L5-S1.",
+        [("radiculopathy", "present", {"level": "L5", "region": LS, "laterality": "right"})],
+    ),
+    (
+        "6 the L5 root is a root",
+        "The L4-L5 herniation compresses the right L5 root.",
+        [
+            ("level", "present", {"text": "L5", "level": "L5", "region": None}),
+            ("disc_herniation", "present", {"level": "L4-L5", "region": LUMBAR}),
+        ],
+    ),
+    (
+        "6 segment named in the same turn",
+        "Doctor: Assessment: left L5 radiculopathy. The root is pinched in the L5-S1 foramen.",
+        [("radiculopathy", "present", {"text": "radiculopathy", "level": "L5", "region": LS})],
+    ),
+    (
+        "6 a normal segment does not place the root",
+        "Doctor: You have a right L5 radiculopathy. L5-S1 is normal.",
+        [
+            ("radiculopathy", "present", {"level": "L5", "region": None}),
+            ("level", "negated", {"level": "L5-S1"}),
+        ],
+    ),
+    (
+        "6 the S1 root is not the sacrum",
+        "The disc touches the S1 root.",
+        [("level", "present", {"level": "S1", "region": None})],
+    ),
+    (
+        "6 L5 on S1",
+        "Spondylolisthesis of L5 on S1.",
+        [
+            ("spondylolisthesis", "present", {"level": "L5-S1", "region": LS}),
+            ("level", "present", {"text": "L5 on S1", "level": "L5-S1", "region": LS}),
+        ],
+    ),
+    (
+        "6 anterolisthesis of L5",
+        "The report says grade 1 anterolisthesis of L5.",
+        [("spondylolisthesis", "possible", {"level": "L5-S1", "region": LS})],
+    ),
+    (
+        "6 L5 slipped forward on S1",
+        "L5 has slipped forward on S1.",
+        [("spondylolisthesis", "present", {"level": "L5-S1", "region": LS})],
+    ),
+    (
+        "6 slip and stenosis at the same segment",
+        "At L5-S1 you have facet arthropathy, and it has let L5 slip forward on S1, grade 1, "
+        "with stenosis of the canal at L5-S1.",
+        [
+            ("spinal_stenosis", "present", {"level": "L5-S1", "region": LS}),
+            ("spondylolisthesis", "present", {"level": "L5-S1", "region": LS}),
+            ("level", "present", {"region": LS}),
+            ("region_sacral", "absent", {}),
+        ],
+    ),
+    (
+        "6 lone vertebra",
+        "Your bending films show instability at L5.",
+        [("instability", "present", {"level": "L5", "region": None})],
+    ),
+    # 7. a place said to be fine is negated (s29-mid-back-muscle-strain)
+    (
+        "7 the low back is fine",
+        "The mid back is tender; the low back is fine.",
+        [("region_lumbar", "negated", {}), ("region_thoracic", "present", {})],
+    ),
+    (
+        "7 no pain in the low back",
+        "No pain in the low back.",
+        [("low_back_pain", "negated", {"region": LUMBAR})],
+    ),
+    (
+        "7 two levels are open",
+        "Moderate stenosis at L3-L4. L4-L5 and L5-S1 are open.",
+        [
+            ("level", "negated", {"level": "L5-S1"}),
+            ("level", "negated", {"level": "L4-L5"}),
+            ("level", "present", {"level": "L3-L4"}),
+        ],
+    ),
+    (
+        "7 only the subject is normal",
+        "The slip is at L5-S1, and L4-L5 is aligned.",
+        [("level", "present", {"level": "L5-S1"}), ("level", "negated", {"level": "L4-L5"})],
+    ),
+    # 8. encounters
+    (
+        "8 first time we're seeing you",
+        "Doctor: This is the first time we're seeing you for this. What happened?",
+        [("initial_encounter", "present", {})],
+    ),
+    (
+        "8 first time I'm seeing you",
+        "Doctor: First time I'm seeing you for this?\nPatient: Yes.",
+        [("initial_encounter", "present", {})],
+    ),
+    ("8 new problem", "Doctor: This is a new problem.", [("initial_encounter", "present", {})]),
+    (
+        "8 initial evaluation",
+        "Initial evaluation of neck pain.",
+        [("initial_encounter", "present", {})],
+    ),
+    (
+        "8 routine healing",
+        "Doctor: Assessment: lumbar sprain, healing, routine follow-up.",
+        [("subsequent_encounter", "present", {"text": "healing"})],
+    ),
+    (
+        "8 healing as expected",
+        "Assessment: cervical sprain, healing as expected.",
+        [("subsequent_encounter", "present", {})],
+    ),
+    (
+        "8 check how it's healing",
+        "We're just here to check how it's healing.",
+        [("subsequent_encounter", "present", {})],
+    ),
+    ("8 recheck", "Sprain recheck.", [("subsequent_encounter", "present", {})]),
+    (
+        "8 ER then new provider",
+        "Doctor: I'm following up on your emergency room visit for the whiplash.\n"
+        "Patient: They told me to follow up with spine.\n"
+        "Doctor: Assessment: cervical sprain, under active treatment.",
+        [("subsequent_encounter", "absent", {}), ("initial_encounter", "present", {})],
+    ),
+    (
+        "8 finished active treatment",
+        "You finished active treatment with me last visit.",
+        [("initial_encounter", "absent", {})],
+    ),
+    (
+        "8 follow-up MRI is not an encounter",
+        "The follow-up MRI shows healing.",
+        [("subsequent_encounter", "absent", {})],
+    ),
+    (
+        "8 sequela",
+        "Assessment: low back pain as a sequela of the old strain.",
+        [("sequela_encounter", "present", {})],
+    ),
+    (
+        "8 late effect",
+        "Chronic neck pain, a late effect of the whiplash sprain.",
+        [("sequela_encounter", "present", {})],
+    ),
+    (
+        "8 residual from the old injury",
+        "The ache is residual from the old injury.",
+        [("sequela_encounter", "present", {})],
+    ),
+    # 9. dialogue and function (m51-16-l4-l5-right-l5-radiculopathy, format-plain-...)
+    (
+        "9 both",
+        "DR: You did six weeks of PT and the gabapentin?\nPT: Both. The leg is no better.",
+        [
+            ("conservative_treatment", "present", {"text": "gabapentin"}),
+            ("conservative_treatment", "present", {"text": "of PT"}),
+        ],
+    ),
+    (
+        "9 can no longer walk his dog",
+        "He can no longer walk his dog.",
+        [("functional_limitation", "present", {})],
+    ),
+    ("9 can't walk the dog", "I can't walk the dog.", [("functional_limitation", "present", {})]),
+    # 10. a mention without a place takes the one the others agree on
+    (
+        "10 the assessment mention carries the place",
+        "Doctor: The EMG confirms a left L5 radiculopathy.\n"
+        "Doctor: Assessment: left L5 radiculopathy at L5-S1, lumbosacral.",
+        [
+            (
+                "radiculopathy",
+                "present",
+                {"turn_index": 0, "level": "L5", "region": LS, "from_assessment": True},
+            )
+        ],
+    ),
+    (
+        "10 discitis named before its level",
+        "Doctor: You have discitis.\nPatient: Where?\nDoctor: The MRI shows discitis at L3-L4.",
+        [("discitis", "present", {"turn_index": 0, "level": "L3-L4", "region": LUMBAR})],
+    ),
+    (
+        "10 two regions: no guess",
+        "Doctor: Discitis at L3-L4 and discitis at L5-S1.\nDoctor: Assessment: discitis.",
+        [("discitis", "present", {"turn_index": 1, "level": None, "region": None})],
+    ),
+    (
+        "3/6 without ends at a new item",
+        "Assessment: lumbar spinal stenosis without claudication, and left L4 radiculopathy.",
+        [
+            ("neurogenic_claudication", "negated", {}),
+            ("radiculopathy", "present", {"level": "L4", "region": LUMBAR}),
+        ],
+    ),
+    (
+        "without a list",
+        "Back pain without numbness, tingling, and weakness.",
+        [("weakness", "negated", {}), ("paresthesia", "negated", {"text": "tingling"})],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), QA_ROWS, ids=[r[0] for r in QA_ROWS])
+def test_qa_fixes(extract: Extract, name: str, text: str, expected: list[Expect]) -> None:
+    _check(extract(text), expected)
