@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench`` runs them and writes the figures into BENCHMARKS.md."""
