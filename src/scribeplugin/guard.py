@@ -59,12 +59,23 @@ SUPPORT: dict[str, set[str]] = {
     "M53.2": {"instability"},
     "M53.8": {"ligament_syndrome", "dorsopathy"},
     "Q76.4": {"transitional_vertebra"},
+    "Q76.2": {"spondylolisthesis", "congenital"},
+    "M48.2": {"kissing_spine"},
+    "M43.0": {"spondylolysis"},
+    "M53.3": {"coccygodynia"},
+    "M46.1": {"sacroiliitis"},
+    "M46.3": {"discitis", "pyogenic"},
+    "M54.81": {"occipital_neuralgia"},
+    "M96.0": {"pseudarthrosis"},
+    "M80.0": {"osteoporotic_fracture", "injury_event"},
+    "S32.2": {"coccyx_fracture", "injury_event"},
+    "S14.2": {"nerve_root_injury", "injury_event"},
     "M53.9": {"dorsopathy", "back_pain", "low_back_pain"},
     "M54.1": {"radiculopathy"},
     "M54.2": {"neck_pain"},
     "M54.3": {"sciatica", "leg_pain"},
     "M54.4": {"sciatica", "low_back_pain", "leg_pain"},
-    "M54.5": {"low_back_pain", "back_pain"},
+    "M54.5": {"low_back_pain", "back_pain", "vertebrogenic_pain"},
     "M54.8": {"back_pain", "low_back_pain", "neck_pain"},
     "M54.9": {"back_pain", "low_back_pain"},
     "S13.4": {"sprain", "injury_event"},
@@ -84,15 +95,14 @@ class GuardResult:
 
 
 def supports(finding: Finding, code: str) -> bool:
-    for prefix, concepts in SUPPORT.items():
-        if code.startswith(prefix):
-            return finding.concept in concepts or finding.category in {
-                "region",
-                "level",
-                "laterality",
-                "encounter",
-            }
-    return finding.category in _SUPPORTING_CATEGORIES
+    """Can this finding carry this code? The longest matching prefix of SUPPORT decides."""
+    prefixes = [p for p in SUPPORT if code.startswith(p)]
+    if not prefixes:
+        return finding.category in _SUPPORTING_CATEGORIES
+    concepts = SUPPORT[max(prefixes, key=len)]
+    return finding.concept in concepts or finding.category in {
+        "region", "level", "laterality", "encounter"
+    }
 
 
 class Guard:

@@ -294,8 +294,11 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
                     naive=["M54.16", "M54.17"])
                 explained_radiculopathy.add(region)
                 continue
-            back = facts.get("low_back_pain", "back_pain")
-            leg = _in_region(facts.get("leg_pain", "sciatica"), region, facts)
+            # Pain at a level where a disc displacement is also documented belongs to the
+            # displacement; the degeneration is then coded without a pain pattern.
+            displaced = region in herniated
+            back = [] if displaced else facts.get("low_back_pain", "back_pain")
+            leg = [] if displaced else _in_region(facts.get("leg_pain", "sciatica"), region, facts)
             subcat = "M51.36" if region == "region_lumbar" else "M51.37"
             wanted = _pain_pattern(bool(back), bool(leg))
             code = next(c for c in cs.billable_descendants(subcat)
@@ -338,12 +341,20 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         else:
             add("M47.81", "spondylosis", [f], region, naive=["M53.86", "M53.87"])
 
+    # A congenital (dysplastic) slip is a malformation: Q76.2, not M43.1-.
+    if has("congenital") and has("spondylolisthesis"):
+        out.append(Proposal("Q76.2", "congenital_spondylolisthesis",
+                            [facts.get("spondylolisthesis")[0], facts.get("congenital")[0]],
+                            naive=["M43.16", "M43.17"]))
     # Slips and disc infection have a "multiple sites" code; instability does not.
+    pyogenic = has("pyogenic")
     for concept, category, multiple in (
         ("spondylolisthesis", "M43.1", "M43.19"),
-        ("discitis", "M46.4", "M46.49"),
+        ("discitis", "M46.3" if pyogenic else "M46.4", "M46.39" if pyogenic else "M46.49"),
         ("instability", "M53.2X", None),
     ):
+        if concept == "spondylolisthesis" and has("congenital"):
+            continue
         groups = by_region(facts, concept)
         if multiple and len([r for r in groups if r]) >= 2:
             found = [g[0] for g in groups.values()]
@@ -358,6 +369,20 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         add("M53.8", "other_specified_dorsopathy", [found[0]],
             region if region in REGION_PHRASE else "region_lumbosacral",
             naive=["M53.9", "M54.50"])
+    # Named conditions with codes of their own.
+    for region, found in by_region(facts, "kissing_spine").items():
+        add("M48.2", "kissing_spine", [found[0]], region, naive=["M54.50", "M53.86"])
+    for region, found in by_region(facts, "spondylolysis").items():
+        if not has("spondylolisthesis"):
+            add("M43.0", "spondylolysis", [found[0]], region, naive=["M43.16", "M43.17"])
+    for concept, code, naive in (
+        ("coccygodynia", "M53.3", ["M53.88", "M54.50"]),
+        ("sacroiliitis", "M46.1", ["M53.88", "M54.50"]),
+        ("occipital_neuralgia", "M54.81", ["M54.2"]),
+        ("pseudarthrosis", "M96.0", ["M53.2X6", "M53.2X7"]),
+    ):
+        for f in facts.get(concept)[:1]:
+            out.append(Proposal(code, concept, [f], naive=naive))
     # A transitional vertebra (lumbarization, sacralization) is a congenital anomaly: Q76.49.
     for f in facts.get("transitional_vertebra")[:1]:
         out.append(Proposal("Q76.49", "transitional_vertebra", [f], naive=["M53.87"]))
@@ -373,12 +398,28 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         neck = region == "region_cervical" or (region is None and has("neck_pain"))
         site = "neck" if neck else "thorax" if region == "region_thoracic" else "low_back"
         code = INJURY_CODES[(f.concept, site)] + seventh
-        p = Proposal(code, f.concept, [f, *ev, *injury[:1]],
-                     naive=["M54.2"] if neck else ["M54.50", "M53.86"])
+        careless = {
+            "neck": ["M54.2"],
+            # The low back codes are the usual slip for a mid-back injury.
+            "thorax": [INJURY_CODES[(f.concept, "low_back")] + seventh, "M54.6"],
+            "low_back": ["M54.50", "M53.86"],
+        }[site]
+        p = Proposal(code, f.concept, [f, *ev, *injury[:1]], naive=careless)
         if not has("initial_encounter", "subsequent_encounter", "sequela_encounter") and not injury:
             # No injury event and no word on the encounter: A or D cannot be told.
             p.missing.append("encounter_type")
         out.append(p)
+
+    # Fractures and nerve root injuries carry the encounter's 7th character too.
+    fracture_7th = "S" if sequela else "D" if has("subsequent_encounter") else "A"
+    for concept, code in (("osteoporotic_fracture", "M80.08X"), ("coccyx_fracture", "S32.2XX")):
+        for f in facts.get(concept)[:1]:
+            out.append(Proposal(code + fracture_7th, concept, [f, *injury[:1]],
+                                naive=["M54.50", "M54.9", "M53.88"]))
+    for f in facts.get("nerve_root_injury")[:1]:
+        if near_region(f, facts)[0] in ("region_cervical", None) and has("region_cervical"):
+            out.append(Proposal(f"S14.2XX{seventh}", "nerve_root_injury", [f, *injury[:1]],
+                                naive=["M54.12"]))
 
     # Radiculopathy that no disc or spondylosis of its region explains.
     for region, found in by_region(facts, "radiculopathy").items():
@@ -397,6 +438,7 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         and not low_back_dx
         and not explained_radiculopathy
         and not non_spinal
+        and not has("sciatic_nerve_lesion")  # M54.3 Excludes1: lesion of sciatic nerve (G57.0-)
     ):
         sci = facts.get("sciatica")
         side, side_ev = side_of(facts, sci)
@@ -415,7 +457,12 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         low_back_dx = True
     if has("low_back_pain") and not low_back_dx and not non_spinal:
         lbp = facts.get("low_back_pain")
-        out.append(Proposal("M54.50", "low_back_pain", lbp[:1], naive=["M53.86", "M53.87", "M54.9"]))
+        if has("vertebrogenic_pain"):
+            out.append(Proposal("M54.51", "vertebrogenic_low_back_pain",
+                                [*lbp[:1], facts.get("vertebrogenic_pain")[0]], naive=["M54.50"]))
+        else:
+            out.append(Proposal("M54.50", "low_back_pain", lbp[:1],
+                                naive=["M53.86", "M53.87", "M54.9"]))
         low_back_dx = True
     if has("neck_pain") and not neck_dx:
         out.append(Proposal("M54.2", "neck_pain", facts.get("neck_pain")[:1]))
@@ -454,30 +501,17 @@ def naive_codes(facts: Facts, cs: CodeSet) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Diagnoses of the low back that explain low back pain and sciatica (integral symptoms).
+LOW_BACK_PREFIXES = (
+    "M51", "M48.06", "M48.07", "M48.26", "M48.27", "M47.26", "M47.27", "M47.816", "M47.817",
+    "M43.06", "M43.07", "M43.16", "M43.17", "M53.2X6", "M53.2X7", "M53.86", "M53.87", "M53.3",
+    "M46.1", "M46.36", "M46.37", "M46.46", "M46.47", "M54.1", "M96.0", "M80.08", "Q76.2",
+    "Q76.4", "S32.2", "S33", "S39",
+)  # fmt: skip
+
+
 def _is_low_back(code: str) -> bool:
-    return code.startswith(
-        (
-            "M51",
-            "M48.06",
-            "M48.07",
-            "M47.26",
-            "M47.27",
-            "M47.816",
-            "M47.817",
-            "M43.16",
-            "M43.17",
-            "M53.2X6",
-            "M53.2X7",
-            "M53.86",
-            "M53.87",
-            "M46.46",
-            "M46.47",
-            "S33",
-            "S39",
-            "M54.1",
-            "Q76.4",
-        )
-    )
+    return code.startswith(LOW_BACK_PREFIXES)
 
 
 def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
