@@ -27,11 +27,16 @@ install: $(STAMP)
 index: install
 	$(BIN)/scribeplugin index build
 
+# Builds the index only when it is missing or stale (with a progress bar), then serves.
 serve: install
-	$(BIN)/scribeplugin index build
+	$(BIN)/scribeplugin index status >/dev/null || $(BIN)/scribeplugin index build
 	$(BIN)/scribeplugin serve --host 127.0.0.1 --port 8000
 
+# The browser test of /ui drives Debian's chromium (Playwright comes with the dev extras;
+# never `playwright install`). Without chromium that test is skipped, with a message.
 test: install
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) \
+		|| echo "warning: chromium not installed; the /ui browser test will be skipped"
 	$(BIN)/scribeplugin lint-corpus
 	$(BIN)/python -m pytest
 

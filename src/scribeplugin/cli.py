@@ -76,6 +76,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve_cli(settings, args)
 
 
+def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.api.security import api_key_cli
+
+    return api_key_cli(args.tenant)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scribeplugin",
@@ -146,10 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("serve", help="serve the HTTP API")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--host", help="default: SCRIBE_HOST or 127.0.0.1 (others need API keys)")
+    p.add_argument("--port", type=int, help="default: SCRIBE_PORT or 8000")
+    p.add_argument("--workers", type=int, default=1,
+                   help="uvicorn worker processes sharing one index (default 1)")
     p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("api-key", help="make an API key for a tenant and print its config line")
+    p.add_argument("tenant", help="tenant name: letters, digits, '_.-'")
+    p.set_defaults(handler=cmd_api_key)
     return parser
 
 

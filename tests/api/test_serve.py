@@ -1,0 +1,97 @@
+"""``scribeplugin serve --workers 2``: two uvicorn workers share one index and one store; the
+README's curl example answers; metrics add up across workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from tests.api.conftest import EXAMPLES
+from tests.conftest import SpineIndex, free_port, stop, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_two_workers_share_the_index_the_store_and_the_metrics(spine_index: SpineIndex) -> None:
+    settings = spine_index.settings
+    port = free_port()
+    env = {
+        **os.environ,
+        "SCRIBE_INDEX_SCOPE": "spine",
+        "HF_HUB_OFFLINE": "1",
+        "SCRIBE_CORPUS_DIR": str(settings.corpus_dir),
+    }
+    for name in (
+        "SCRIBE_CHROMA_URL",
+        "SCRIBE_API_KEYS",
+        "SCRIBE_DATABASE_URL",
+        "PROMETHEUS_MULTIPROC_DIR",
+    ):
+        env.pop(name, None)
+    log = settings.data_dir / f"serve-workers-{port}.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "scribeplugin.cli",
+        "--data-dir",
+        str(settings.data_dir),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/healthz", timeout=60, proc=proc, log=log)
+        body = (EXAMPLES / "requests" / "l5s1.json").read_bytes()
+        deadline = time.monotonic() + 240
+        answers: list[httpx.Response] = []
+        with httpx.Client(base_url=base, timeout=60) as client:
+            while len(answers) < 8 and time.monotonic() < deadline:  # until both workers load
+                r = client.post(
+                    "/v1/suggest", content=body, headers={"content-type": "application/json"}
+                )
+                if r.status_code == 503:
+                    time.sleep(0.5)
+                    continue
+                assert r.status_code == 200, r.text
+                answers.append(r)
+            assert len(answers) == 8
+            assert {tuple(c["code"] for c in a.json()["codes"]) for a in answers} == {("M53.87",)}
+            for a in answers:  # feedback may reach the other worker: the store is shared
+                fb = client.post(
+                    "/v1/feedback",
+                    json={
+                        "request_id": a.json()["request_id"],
+                        "target": "code",
+                        "target_id": "M53.87",
+                        "outcome": "accepted",
+                    },
+                )
+                assert fb.status_code == 201, fb.text
+
+        # 40 requests on fresh connections, 8 at a time, so both workers take some
+        def fetch(_: int) -> int:
+            return httpx.get(f"{base}/v1/codes/M53.87", timeout=30).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(fetch, range(40))) == {200}
+        metrics = httpx.get(f"{base}/metrics", timeout=30).text
+        sample = 'scribe_http_requests_total{method="GET",route="/v1/codes/{code}",status="200"}'
+        [line] = [line for line in metrics.splitlines() if line.startswith(sample)]
+        assert float(line.rsplit(" ", 1)[1]) == 40  # every worker's count, summed
+        text = log.read_text(errors="replace")
+        assert text.count("pipeline loaded") == 2  # each worker loaded the shared index
+        assert "lumbosacral junction" not in text  # no transcript text in the server log
+    finally:
+        stop(proc)
+    assert proc.returncode is not None
