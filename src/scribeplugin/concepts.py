@@ -61,7 +61,9 @@ CONCEPTS: dict[str, Concept] = {
         Concept("occipital_neuralgia", _C.condition, "occipital neuralgia"),
         Concept("spondylolysis", _C.condition, "spondylolysis, pars defect (no slip)"),
         Concept("pseudarthrosis", _C.condition, "pseudarthrosis, nonunion of a spinal fusion"),
-        Concept("osteoporotic_fracture", _C.condition, "osteoporotic vertebral compression fracture"),
+        Concept(
+            "osteoporotic_fracture", _C.condition, "osteoporotic vertebral compression fracture"
+        ),
         Concept("coccyx_fracture", _C.condition, "fracture of the coccyx (tailbone)"),
         Concept("nerve_root_injury", _C.condition, "traumatic injury of a nerve root"),
         Concept("sciatic_nerve_lesion", _C.condition, "piriformis syndrome, sciatic nerve lesion"),

@@ -101,7 +101,10 @@ def supports(finding: Finding, code: str) -> bool:
         return finding.category in _SUPPORTING_CATEGORIES
     concepts = SUPPORT[max(prefixes, key=len)]
     return finding.concept in concepts or finding.category in {
-        "region", "level", "laterality", "encounter"
+        "region",
+        "level",
+        "laterality",
+        "encounter",
     }
 
 

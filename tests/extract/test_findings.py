@@ -232,7 +232,9 @@ SENTENCES: list[tuple[str, list[Expect]]] = [
     ("Heart sounds S1 and S2 normal.", []),
     ("Tenderness over the lumbosacral junction.", [("region_lumbosacral", "present", {})]),
     ("SI joint pain.", [("region_sacral", "present", {})]),
-    ("Pain at the tailbone.", [("region_sacral", "present", {})]),
+    ("Tenderness over the tailbone.", [("region_sacral", "present", {})]),
+    # tailbone pain is coccygodynia, which carries its region
+    ("Pain at the tailbone.", [("coccygodynia", "present", {"region": "region_sacral"})]),
     ("Mid back.", [("region_thoracic", "present", {})]),
     # laterality needs a body part or a side
     ("That's all right.", []),

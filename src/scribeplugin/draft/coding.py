@@ -182,7 +182,7 @@ def by_region(facts: Facts, *concepts: str) -> dict[str | None, list[Finding]]:
     for f in assessed or found:
         for region in dict.fromkeys([near_region(f, facts)[0], *_listed_levels(f, facts)]):
             groups.setdefault(region, []).append(f)
-    explicit = {k: v for k, v in groups.items() if k is not None}
+    explicit: dict[str | None, list[Finding]] = {k: v for k, v in groups.items() if k is not None}
     if explicit:
         return explicit
     if None not in groups:
@@ -232,6 +232,35 @@ def leaf_for_level(cs: CodeSet, category: str, level: str | None) -> str | None:
     return None
 
 
+_SEVENTH = {"initial_encounter": "A", "subsequent_encounter": "D", "sequela_encounter": "S"}
+
+
+def _encounter_of(injury: Finding, facts: Facts, default: str) -> str:
+    """The 7th character for one injury: the encounter cue in its own turn when the visit
+    mixes encounters (a healing strain and a new one), else the visit's."""
+    cues = [f for f in facts.present if f.concept in _SEVENTH]
+    if len({f.concept for f in cues}) < 2:
+        return default
+    mine = [f for f in cues if f.turn_index == injury.turn_index]
+    if not mine:
+        return default
+    # "a new strain of the neck, first treatment today": the cue after the injury, before the
+    # next injury named in the turn, is its own; else the closest one before it.
+    others = [
+        f.start
+        for f in facts.present
+        if f.concept in {"sprain", "strain"}
+        and f.turn_index == injury.turn_index
+        and f.start > injury.start
+    ]
+    stop = min(others, default=10**9)
+    after = [f for f in mine if injury.start < f.start < stop]
+    if after:
+        return _SEVENTH[min(after, key=lambda f: f.start).concept]
+    before = [f for f in mine if f.start < injury.start]
+    return _SEVENTH[max(before, key=lambda f: f.start).concept] if before else default
+
+
 # Sprain (ligaments) and strain (muscle and tendon) by site; the 7th character is appended.
 INJURY_CODES = {
     ("sprain", "neck"): "S13.4XX",
@@ -256,8 +285,9 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         code = leaf_for_region(cs, category, region)
         if code is None:
             # Only the category is supported: the note must name the region or level.
-            out.append(Proposal(category, path, anchor, confident=False,
-                                missing=["level_or_region"], **kw))
+            out.append(
+                Proposal(category, path, anchor, confident=False, missing=["level_or_region"], **kw)
+            )
         else:
             out.append(Proposal(code, path, anchor + region_ev(anchor[0]), **kw))
 
@@ -273,12 +303,23 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         if region == "region_cervical":
             category = "M50.1" if radicular else "M50.2"
             code = leaf_for_level(cs, category, f.level) or leaf_for_region(cs, category, region)
-            out.append(Proposal(code or category, "cervical_disc", [f, *radicular[:1]],
-                                naive=["M54.12", "M54.2"] if radicular else ["M54.2"]))
+            out.append(
+                Proposal(
+                    code or category,
+                    "cervical_disc",
+                    [f, *radicular[:1]],
+                    naive=["M54.12", "M54.2"] if radicular else ["M54.2"],
+                )
+            )
             explained_radiculopathy.add(region)
         elif radicular:
-            add("M51.1", "disc_herniation+radiculopathy", [f, *radicular[:1]], region,
-                naive=["M54.16", "M54.17", "M53.86", "M53.87"])
+            add(
+                "M51.1",
+                "disc_herniation+radiculopathy",
+                [f, *radicular[:1]],
+                region,
+                naive=["M54.16", "M54.17", "M53.86", "M53.87"],
+            )
             explained_radiculopathy.add(region)
         else:
             add("M51.2", "disc_herniation", [f], region, naive=["M53.86", "M53.87"])
@@ -290,8 +331,13 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         radicular = _in_region(facts.get("radiculopathy"), region, facts)
         if region in {"region_lumbar", "region_lumbosacral"}:
             if radicular and region not in herniated:
-                add("M51.1", "disc_degeneration+radiculopathy", [f, radicular[0]], region,
-                    naive=["M54.16", "M54.17"])
+                add(
+                    "M51.1",
+                    "disc_degeneration+radiculopathy",
+                    [f, radicular[0]],
+                    region,
+                    naive=["M54.16", "M54.17"],
+                )
                 explained_radiculopathy.add(region)
                 continue
             # Pain at a level where a disc displacement is also documented belongs to the
@@ -301,10 +347,19 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
             leg = [] if displaced else _in_region(facts.get("leg_pain", "sciatica"), region, facts)
             subcat = "M51.36" if region == "region_lumbar" else "M51.37"
             wanted = _pain_pattern(bool(back), bool(leg))
-            code = next(c for c in cs.billable_descendants(subcat)
-                        if cs.lookup(c).description.endswith(wanted))
-            out.append(Proposal(code, "disc_degeneration", [f, *region_ev(f), *back[:1], *leg[:1]],
-                                naive=["M51.36", "M51.37", "M54.50"]))
+            code = next(
+                c
+                for c in cs.billable_descendants(subcat)
+                if cs.lookup(c).description.endswith(wanted)
+            )
+            out.append(
+                Proposal(
+                    code,
+                    "disc_degeneration",
+                    [f, *region_ev(f), *back[:1], *leg[:1]],
+                    naive=["M51.36", "M51.37", "M54.50"],
+                )
+            )
         elif region == "region_cervical":
             code = leaf_for_level(cs, "M50.3", f.level) or leaf_for_region(cs, "M50.3", region)
             out.append(Proposal(code or "M50.3", "cervical_disc_degeneration", [f]))
@@ -317,8 +372,14 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         f = found[0]
         if region == "region_lumbar":
             if claud:
-                out.append(Proposal("M48.062", "stenosis+claudication",
-                                    [f, *region_ev(f), claud[0]], naive=["M48.061"]))
+                out.append(
+                    Proposal(
+                        "M48.062",
+                        "stenosis+claudication",
+                        [f, *region_ev(f), claud[0]],
+                        naive=["M48.061"],
+                    )
+                )
             else:
                 p = Proposal("M48.061", "stenosis", [f, *region_ev(f)], naive=["M48.062"])
                 if not facts.denied("neurogenic_claudication"):
@@ -332,20 +393,35 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         f = found[0]
         radicular = _in_region(radicular_all, region, facts)
         if _in_region(facts.get("myelopathy"), region, facts):
-            add("M47.1", "spondylosis+myelopathy", [f, *facts.get("myelopathy")[:1]], region,
-                naive=["M47.816", "M47.817", "M47.812"])
+            add(
+                "M47.1",
+                "spondylosis+myelopathy",
+                [f, *facts.get("myelopathy")[:1]],
+                region,
+                naive=["M47.816", "M47.817", "M47.812"],
+            )
         elif radicular and region not in herniated:
-            add("M47.2", "spondylosis+radiculopathy", [f, *radicular[:1]], region,
-                naive=["M54.16", "M54.17", "M47.816", "M47.817"])
+            add(
+                "M47.2",
+                "spondylosis+radiculopathy",
+                [f, *radicular[:1]],
+                region,
+                naive=["M54.16", "M54.17", "M47.816", "M47.817"],
+            )
             explained_radiculopathy.add(region)
         else:
             add("M47.81", "spondylosis", [f], region, naive=["M53.86", "M53.87"])
 
     # A congenital (dysplastic) slip is a malformation: Q76.2, not M43.1-.
     if has("congenital") and has("spondylolisthesis"):
-        out.append(Proposal("Q76.2", "congenital_spondylolisthesis",
-                            [facts.get("spondylolisthesis")[0], facts.get("congenital")[0]],
-                            naive=["M43.16", "M43.17"]))
+        out.append(
+            Proposal(
+                "Q76.2",
+                "congenital_spondylolisthesis",
+                [facts.get("spondylolisthesis")[0], facts.get("congenital")[0]],
+                naive=["M43.16", "M43.17"],
+            )
+        )
     # Slips and disc infection have a "multiple sites" code; instability does not.
     pyogenic = has("pyogenic")
     for concept, category, multiple in (
@@ -361,14 +437,23 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
             out.append(Proposal(multiple, f"{concept}_multiple", found))
             continue
         for region, found in groups.items():
-            add(category, concept, [found[0]], region,
-                naive=["M53.86", "M53.87"] if concept == "instability" else [])
+            add(
+                category,
+                concept,
+                [found[0]],
+                region,
+                naive=["M53.86", "M53.87"] if concept == "instability" else [],
+            )
 
     # A named lumbosacral disorder no category covers: other specified dorsopathy by region.
     for region, found in by_region(facts, "ligament_syndrome").items():
-        add("M53.8", "other_specified_dorsopathy", [found[0]],
+        add(
+            "M53.8",
+            "other_specified_dorsopathy",
+            [found[0]],
             region if region in REGION_PHRASE else "region_lumbosacral",
-            naive=["M53.9", "M54.50"])
+            naive=["M53.9", "M54.50"],
+        )
     # Named conditions with codes of their own.
     for region, found in by_region(facts, "kissing_spine").items():
         add("M48.2", "kissing_spine", [found[0]], region, naive=["M54.50", "M53.86"])
@@ -391,13 +476,17 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     injury = facts.get("injury_event")
     sequela = has("sequela_encounter")
     seventh = "S" if sequela else "D" if has("subsequent_encounter") else "A"
-    for f in facts.get("sprain", "strain")[:2]:
+    coded_sites: set[tuple[str, str]] = set()
+    for f in facts.get("sprain", "strain"):
         region, ev = near_region(f, facts)
         if region is None:
             region, ev = dominant_region(facts)
         neck = region == "region_cervical" or (region is None and has("neck_pain"))
         site = "neck" if neck else "thorax" if region == "region_thoracic" else "low_back"
-        code = INJURY_CODES[(f.concept, site)] + seventh
+        if (f.concept, site) in coded_sites:
+            continue
+        coded_sites.add((f.concept, site))
+        code = INJURY_CODES[(f.concept, site)] + _encounter_of(f, facts, seventh)
         careless = {
             "neck": ["M54.2"],
             # The low back codes are the usual slip for a mid-back injury.
@@ -414,12 +503,21 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     fracture_7th = "S" if sequela else "D" if has("subsequent_encounter") else "A"
     for concept, code in (("osteoporotic_fracture", "M80.08X"), ("coccyx_fracture", "S32.2XX")):
         for f in facts.get(concept)[:1]:
-            out.append(Proposal(code + fracture_7th, concept, [f, *injury[:1]],
-                                naive=["M54.50", "M54.9", "M53.88"]))
+            out.append(
+                Proposal(
+                    code + fracture_7th,
+                    concept,
+                    [f, *injury[:1]],
+                    naive=["M54.50", "M54.9", "M53.88"],
+                )
+            )
     for f in facts.get("nerve_root_injury")[:1]:
         if near_region(f, facts)[0] in ("region_cervical", None) and has("region_cervical"):
-            out.append(Proposal(f"S14.2XX{seventh}", "nerve_root_injury", [f, *injury[:1]],
-                                naive=["M54.12"]))
+            out.append(
+                Proposal(
+                    f"S14.2XX{seventh}", "nerve_root_injury", [f, *injury[:1]], naive=["M54.12"]
+                )
+            )
 
     # Radiculopathy that no disc or spondylosis of its region explains.
     for region, found in by_region(facts, "radiculopathy").items():
@@ -458,11 +556,18 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     if has("low_back_pain") and not low_back_dx and not non_spinal:
         lbp = facts.get("low_back_pain")
         if has("vertebrogenic_pain"):
-            out.append(Proposal("M54.51", "vertebrogenic_low_back_pain",
-                                [*lbp[:1], facts.get("vertebrogenic_pain")[0]], naive=["M54.50"]))
+            out.append(
+                Proposal(
+                    "M54.51",
+                    "vertebrogenic_low_back_pain",
+                    [*lbp[:1], facts.get("vertebrogenic_pain")[0]],
+                    naive=["M54.50"],
+                )
+            )
         else:
-            out.append(Proposal("M54.50", "low_back_pain", lbp[:1],
-                                naive=["M53.86", "M53.87", "M54.9"]))
+            out.append(
+                Proposal("M54.50", "low_back_pain", lbp[:1], naive=["M53.86", "M53.87", "M54.9"])
+            )
         low_back_dx = True
     if has("neck_pain") and not neck_dx:
         out.append(Proposal("M54.2", "neck_pain", facts.get("neck_pain")[:1]))
@@ -471,11 +576,25 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         if has("region_thoracic"):
             out.append(Proposal("M54.6", "thoracic_pain", facts.get("back_pain")[:1]))
         else:
-            out.append(Proposal("M54.9", "back_pain_unspecified", facts.get("back_pain")[:1],
-                                confident=False, missing=["level_or_region"]))
+            out.append(
+                Proposal(
+                    "M54.9",
+                    "back_pain_unspecified",
+                    facts.get("back_pain")[:1],
+                    confident=False,
+                    missing=["level_or_region"],
+                )
+            )
     if has("dorsopathy") and not out:
-        out.append(Proposal("M53.9", "dorsopathy_unspecified", facts.get("dorsopathy")[:1],
-                            confident=False, missing=["named_condition"]))
+        out.append(
+            Proposal(
+                "M53.9",
+                "dorsopathy_unspecified",
+                facts.get("dorsopathy")[:1],
+                confident=False,
+                missing=["named_condition"],
+            )
+        )
     return _dedupe(out)
 
 

@@ -217,11 +217,128 @@ TARGETS: dict[str, list[str]] = {
         "spinal? cord compression|impingement|signal|flattening|effacement",
         "compression|compressing|impingement|pressing|pressure of|on @MY? spinal? cord",
     ],
+    "kissing_spine": [
+        "kissing spine|spines|spinous",
+        "baastrup|baastrup's|baastrups|bastrup|bastrup's 's? disease|syndrome|sign|phenomenon?",
+        "interspinous bursitis|neoarthrosis",
+        "spinous processes are|were? touching|kissing|abutting|rubbing",
+    ],
+    "coccygodynia": [
+        "coccydynia|coccygodynia|coccygodynias|coccalgia|coccygalgia",
+        "tailbone|coccyx|coccygeal @PAINN",
+        "tail bone @PAINN",
+        "@PAINW is|'s? in|on|at|of|around @MY? tailbone|coccyx",
+        "@PAINW is|'s? in|on|at|of|around @MY? tail bone",
+        "tailbone|coccyx is|'s|has|was? @ADV? @ADV? @HURTING",
+    ],
+    "sacroiliitis": [
+        "sacroiliitis|sacroilitis|sacro-iliitis",
+        "inflamed|inflammatory|inflammation|inflammed @MY? left|right|bilateral|both? "
+        "si|sacroiliac joint|joints",
+        "inflamed|inflammatory|inflammation|inflammed @MY? left|right|bilateral|both? "
+        "sacro -? iliac joint|joints",
+        "inflammation of|in @MY? left|right|bilateral|both? si|sacroiliac joint|joints",
+        "inflammation of|in @MY? left|right|bilateral|both? sacro -? iliac joint|joints",
+        "si|sacroiliac joint|joints is|are|was|were|look|looks @ADV? inflamed",
+        "si|sacroiliac joint|joints inflammation|synovitis",
+        "sacro -? iliac joint|joints inflammation|synovitis",
+    ],
+    "occipital_neuralgia": [
+        "occipital neuralgia|neuralgias|neuritis",
+        "greater|lesser|third occipital nerve|nerves pain|irritation|entrapment|neuralgia",
+        "arnold's|arnolds neuralgia",
+        "arnold 's neuralgia",
+    ],
+    # "pars interarticularis is intact" names the pars, not a defect in it.
+    "spondylolysis": [
+        "spondylolysis|spondylolyses",
+        "pars|interarticularis defect|defects|fracture|fractures|break|breaks|lysis|stress",
+        "fracture|fractures|defect|defects|break|breaks|lysis of|in|through @MY? left|right|"
+        "bilateral|both? @LEVELTOK? pars|pars interarticularis",
+        "stress fracture|fractures|reaction of|in|through @MY? left|right|bilateral|both? "
+        "@LEVELTOK? pars",
+    ],
+    "pseudarthrosis": [
+        "pseudarthrosis|pseudoarthrosis|pseudarthroses|pseudoarthroses|pseudo-arthrosis",
+        "pseudo -? arthrosis",
+        "nonunion|non-union|non-unions|nonunions of|at|across @MY? @LEVELTOK? -? @LEVELTOK? "
+        "fusion|arthrodesis|graft",
+        "non -? union of|at|across @MY? @LEVELTOK? -? @LEVELTOK? fusion|arthrodesis|graft",
+        "failed fusion|fusions|arthrodesis",
+        "fusion|arthrodesis failure|failed",
+        "failure of @MY? fusion|arthrodesis",
+        # "the fusion did not heal"; not "the fusion is solid"
+        "fusion|graft|arthrodesis did|has|had|does|have|is|was @NT yet? fully|completely|"
+        "solidly? heal|healed|fuse|fused|take|taken|solidify|solidified|solid|united",
+        "fusion|graft|arthrodesis never heal|healed|fused|took|solidified",
+        "failed to fuse",
+    ],
+    "osteoporotic_fracture": [
+        "osteoporotic|osteoporosis|fragility|insufficiency vertebral|spinal|"
+        "compression|wedge? fracture|fractures|fx",
+        "osteoporotic|osteoporosis|fragility|insufficiency -? related|associated "
+        "vertebral|spinal|compression|wedge? fracture|fractures",
+        "fracture|fractures from|due|secondary to? @MY? osteoporosis",
+    ],
+    "coccyx_fracture": [
+        "coccyx|coccygeal|tailbone fracture|fractures|fx|break",
+        "tail bone fracture|fractures|break",
+        "fractured|broken|broke|cracked|fracture|fractures|break|breaking @MY? tailbone|coccyx",
+        "fractured|broken|broke|cracked|fracture|fractures|break|breaking @MY? tail bone",
+        "fracture|fractures of @MY? coccyx|tailbone",
+        "tailbone|coccyx is|was broken|fractured|cracked",
+    ],
+    "nerve_root_injury": [
+        "nerve? root injury|injuries|avulsion|avulsions|trauma|contusion|stretch",
+        "@LEVELTOK nerve? root|roots injury|injuries|avulsion|avulsions|contusion",
+        "stretch|traction|avulsion|crush injury|injuries to|of @MY? left|right? @LEVELTOK? "
+        "nerve? root|roots",
+        "stretch|traction|avulsion|crush injury|injuries to|of @MY? left|right? @LEVELTOK nerve",
+        "avulsion|avulsed|injured|stretched|injury of|to? @MY? left|right? @LEVELTOK? nerve? "
+        "root|roots",
+        "nerve? root|roots was|were|got|has|had been? avulsed|stretched|injured|damaged",
+    ],
+    "sciatic_nerve_lesion": [
+        "piriformis syndrome|entrapment|compression",
+        "deep gluteal syndrome",
+        "sciatic nerve lesion|lesions|entrapment|injury|injuries|palsy|neuropathy|damage|trauma",
+        # compression of the sciatic nerve is a root problem unless it is placed in the buttock
+        "sciatic nerve compression|compressed|irritation|impingement in|at|by @MY? left|right? "
+        "buttock|buttocks|gluteal|glute|piriformis|hip|notch",
+        "entrapment|injury|lesion|damage of|to @MY? left|right? sciatic nerve",
+        "piriformis is|was? compressing|pinching|irritating|entrapping|trapping @MY? "
+        "sciatic nerve?",
+    ],
+    # Modic or endplate changes on a scan do not make the diagnosis (M54.51 needs the clinician's
+    # "vertebrogenic"), and "vertebrogenic low back pain" leaves "low back pain" its own target.
+    "vertebrogenic_pain": [
+        "vertebrogenic|vertebrogenous",
+        "vertebrogenic pain|syndrome",
+        "end -? plate pain",
+        "endplate|endplates pain",
+    ],
+    "congenital": [
+        "congenital|congenitally|dysplastic",
+    ],
+    "pyogenic": [
+        "pyogenic|bacterial|staph|staphylococcus|staphylococcal|mssa|mrsa|streptococcus|"
+        "streptococcal|klebsiella|pseudomonas|enterococcus",
+        "s. aureus",
+        "e. coli",
+        "e coli",
+        "escherichia coli",
+        "gram -? negative|positive bacteria|bacilli|rods|cocci|organism|organisms|infection?",
+        "gram-negative|gram-positive",
+    ],
     "discitis": [
         "discitis|diskitis|spondylodiscitis|spondylodiskitis",
         "disc|disk space? infection",
         "infected disc|disk|discs",
         "infection in|of @MY? disc|disk",
+        # "infection of the L5-S1 intervertebral disc"
+        "infection|infections in|of|at @MY? @LEVELTOK -|–|/? re:^[ctls]?(?:[1-9]|1[0-2])$? "
+        "intervertebral? disc|disk|discs|disks|space",
+        "infection|infections in|of @MY? intervertebral disc|disk|discs|disks",
     ],
     "sprain": ["sprain|sprained|sprains|whiplash"],
     "strain": [
