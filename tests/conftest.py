@@ -138,8 +138,16 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = root / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(chroma), "run", "--path", str(root / "data"), "--host", "127.0.0.1",
-             "--port", str(port)],
+            [
+                str(chroma),
+                "run",
+                "--path",
+                str(root / "data"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},

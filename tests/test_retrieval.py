@@ -21,12 +21,21 @@ ACCEPTANCE = "chronic pain at the lumbosacral junction without radiculopathy"
 @pytest.mark.parametrize(
     ("query", "dense", "lexical"),
     [
-        (ACCEPTANCE, "chronic pain at the lumbosacral junction",
-         "chronic pain at the lumbosacral junction without"),
-        ("no leg pain, but numbness in the foot", ", but numbness in the foot",
-         "no , but numbness in the foot"),
-        ("Patient denies bowel or bladder changes. Back pain for 3 months.",
-         "Patient . Back pain for 3 months.", "Patient denies . Back pain for 3 months."),
+        (
+            ACCEPTANCE,
+            "chronic pain at the lumbosacral junction",
+            "chronic pain at the lumbosacral junction without",
+        ),
+        (
+            "no leg pain, but numbness in the foot",
+            ", but numbness in the foot",
+            "no , but numbness in the foot",
+        ),
+        (
+            "Patient denies bowel or bladder changes. Back pain for 3 months.",
+            "Patient . Back pain for 3 months.",
+            "Patient denies . Back pain for 3 months.",
+        ),
         ("no radiculopathy", "no radiculopathy", "no radiculopathy"),  # all negation: as is
         ("L5-S1 disc herniation", "L5-S1 disc herniation", "L5-S1 disc herniation"),
     ],
@@ -60,7 +69,6 @@ class CountingEmbedder:
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float32]:
         self.calls.append(len(texts))
         return self.inner.embed(texts, batch_size)
-
 
 
 @pytest.mark.slow
@@ -121,8 +129,9 @@ def test_kind_and_code_filters(spine_retriever: Retriever) -> None:
     injuries = spine_retriever.search(query, k=10, code_prefixes=["S33", "S39"])
     assert injuries and all(p.code[:3] in {"S33", "S39"} for p in injuries)
     block = spine_retriever.search(query, k=10, code_prefixes=["M50-M54"])
-    assert block and all(p.code == "M50-M54" or p.code[:3] in {"M50", "M51", "M53", "M54"}
-                         for p in block)
+    assert block and all(
+        p.code == "M50-M54" or p.code[:3] in {"M50", "M51", "M53", "M54"} for p in block
+    )
     both = spine_retriever.search(query, k=10, kinds=["faq", "tabular"], code_prefixes=["M53.87"])
     assert both and {(p.code, p.kind in {"faq", "tabular"}) for p in both} == {("M53.87", True)}
     assert spine_retriever.search(query, k=10, code_prefixes=["M17"]) == []  # not in scope
@@ -193,7 +202,14 @@ def test_search_cli(
         assert payload["index"].startswith("scribe-spine-minilm-l6-v2-fy2026-c1@")
         assert len(payload["passages"]) == 5
         assert set(payload["passages"][0]) == {
-            "chunk_id", "code", "kind", "item_id", "source", "text", "score", "dense_rank",
+            "chunk_id",
+            "code",
+            "kind",
+            "item_id",
+            "source",
+            "text",
+            "score",
+            "dense_rank",
             "lexical_rank",
         }
     else:

@@ -154,8 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the HTTP API")
     p.add_argument("--host", help="default: SCRIBE_HOST or 127.0.0.1 (others need API keys)")
     p.add_argument("--port", type=int, help="default: SCRIBE_PORT or 8000")
-    p.add_argument("--workers", type=int, default=1,
-                   help="uvicorn worker processes sharing one index (default 1)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes sharing one index (default 1)",
+    )
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("api-key", help="make an API key for a tenant and print its config line")

@@ -314,7 +314,7 @@ class Guard:
         ctx: DraftContext,
         actions: list[GuardAction],
     ) -> tuple[list[CodeSuggestion], list[CodingWarning]]:
-        facts = Facts.of(ctx.findings)
+        facts = Facts.of(ctx.findings, ctx.transcript.text)
         hits = evaluate(ctx.rules, {s.code for s in kept} | set(ctx.candidates), facts)
         have = {w.rule for w in warnings}
         out = []

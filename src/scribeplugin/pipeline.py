@@ -155,7 +155,7 @@ class Pipeline:
         with clock("retrieve"):
             queries = build_queries(transcript, findings)
             passages = self._retrieve(queries)
-            candidates = self.rules_drafter.candidates(findings, self.codeset)
+            candidates = self.rules_drafter.candidates(findings, self.codeset, transcript.text)
             items = _rule_items(self.rules, candidates)
             passages = _merge(
                 passages, self.retriever.passages_for(codes=candidates, item_ids=items)

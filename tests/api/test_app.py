@@ -37,7 +37,14 @@ def test_search(client: TestClient) -> None:
     assert len(body["passages"]) == 5
     first = body["passages"][0]
     assert set(first) == {
-        "chunk_id", "code", "kind", "item_id", "source", "text", "score", "dense_rank",
+        "chunk_id",
+        "code",
+        "kind",
+        "item_id",
+        "source",
+        "text",
+        "score",
+        "dense_rank",
         "lexical_rank",
     }
     assert len(first["chunk_id"]) == 64 and body["took_ms"] >= 0
@@ -91,8 +98,18 @@ def test_real_server(spine_index: SpineIndex) -> None:
     }
     env.pop("SCRIBE_CHROMA_URL", None)
     log = settings.data_dir / f"serve-{port}.log"
-    cmd = [sys.executable, "-m", "scribeplugin.cli", "--data-dir", str(settings.data_dir),
-           "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scribeplugin.cli",
+        "--data-dir",
+        str(settings.data_dir),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -42,14 +42,6 @@ def run_eval(
     return code, capsys.readouterr().out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The rules drafter is below the release gate (exact-code F1 0.78 on the default index, "
-        "31 not_codes violations; see the issue note for the failing cases). The harness, cases "
-        "and thresholds stand; strict: once the engine clears the gate this marker must go."
-    ),
-)
 def test_the_rules_drafter_meets_the_release_gate(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

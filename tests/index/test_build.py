@@ -134,4 +134,3 @@ def test_build_and_search_through_a_chroma_server(
         assert [p.chunk_id for p in remote.search(query)] == [
             p.chunk_id for p in local.search(query)
         ]
-

@@ -141,7 +141,14 @@ def test_metadata_is_flat_and_kinds_are_known(cs: CodeSet) -> None:
         assert chunk.kind in CHUNK_KINDS
         assert all(isinstance(v, str | int | bool) for v in chunk.metadata.values())
         assert set(chunk.metadata) == {
-            "code", "kind", "item_id", "source", "code_set", "block", "category", "billable"
+            "code",
+            "kind",
+            "item_id",
+            "source",
+            "code_set",
+            "block",
+            "category",
+            "billable",
         }
 
 

@@ -33,8 +33,16 @@ def test_tokenize_stems_both_sides_alike() -> None:
 
 def _chunks() -> list[Chunk]:
     def make(code: str, text: str, kind: str = "tabular") -> Chunk:
-        meta = {"code": code, "kind": kind, "item_id": "", "source": "tabular",
-                "code_set": "test", "block": "M50-M54", "category": code[:3], "billable": True}
+        meta = {
+            "code": code,
+            "kind": kind,
+            "item_id": "",
+            "source": "tabular",
+            "code_set": "test",
+            "block": "M50-M54",
+            "category": code[:3],
+            "billable": True,
+        }
         return Chunk.make(f"{code} {text}", text, meta)
 
     return [

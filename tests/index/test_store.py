@@ -24,8 +24,16 @@ TEXTS = {
 def _chunks() -> list[Chunk]:
     out = []
     for code, text in TEXTS.items():
-        meta = {"code": code, "kind": "tabular", "item_id": "", "source": "tabular",
-                "code_set": "test", "block": "", "category": code[:3], "billable": True}
+        meta = {
+            "code": code,
+            "kind": "tabular",
+            "item_id": "",
+            "source": "tabular",
+            "code_set": "test",
+            "block": "",
+            "category": code[:3],
+            "billable": True,
+        }
         out.append(Chunk.make(f"{code} {text}", text, meta))
     return out
 

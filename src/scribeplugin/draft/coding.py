@@ -59,9 +59,10 @@ class Facts:
     present: list[Finding]
     uncertain: list[Finding]
     negated: list[Finding]
+    text: str = ""  # the transcript, for the few cues that are not findings (pain attribution)
 
     @classmethod
-    def of(cls, findings: Iterable[Finding]) -> Facts:
+    def of(cls, findings: Iterable[Finding], text: str = "") -> Facts:
         present, uncertain, negated = [], [], []
         for f in findings:
             if f.assertion == "present":
@@ -73,7 +74,7 @@ class Facts:
             # historical and family findings support nothing
         # The clinician's assessment outweighs other mentions: it leads wherever one is taken.
         present.sort(key=lambda f: (not f.from_assessment, f.speaker != "clinician", f.start))
-        return cls(present, uncertain, negated)
+        return cls(present, uncertain, negated, text)
 
     def has(self, *concepts: str) -> bool:
         return any(c in concepts for f in self.present for c in f.concept_ids)
@@ -196,15 +197,49 @@ def _listed_levels(finding: Finding, facts: Facts) -> list[str]:
     """Regions of further levels listed right after a condition: "protrusions at L4-L5 and
     L5-S1" is one mention of two regions."""
     out = []
-    for f in facts.present:
+    end = finding.end
+    levels = sorted((f for f in facts.present if f.concept == "level"), key=lambda f: f.start)
+    for f in levels:
         if (
-            f.concept == "level"
-            and own_region(f)
+            own_region(f)
             and f.turn_index == finding.turn_index
-            and 0 <= f.start - finding.end <= LISTED
+            and 0 <= f.start - end <= LISTED
+            and (not facts.text or _LIST_GAP.match(facts.text[end : f.start]))
         ):
             out.append(own_region(f))
+            end = f.end
     return [r for r in out if r]
+
+
+# What may stand between a condition and the levels it lists: "at", "and", "or", commas.
+_LIST_GAP = re.compile(r"^(?:[\s,;]|\b(?:at|and|or|the|levels?|&)\b)*$", re.IGNORECASE)
+# A clinician doubting or denying that the disc is the pain's source (outpatient rules code
+# the pain itself then, and the degeneration without a pain pattern).
+_HEDGE = re.compile(
+    r"\b(probabl\w*|likely|possibl\w*|maybe|might|may be|can't say|cannot say|not (?:certain|"
+    r"sure)|unclear)\b",
+    re.IGNORECASE,
+)
+_DENIED_LINK = re.compile(
+    r"\b(not from the disc|not the disc|don't think so|do not think so|doesn't match|don't match|"
+    r"not coming from|not related to the disc|unrelated to the disc|doesn't explain|does not "
+    r"explain|don't think (?:it|this|that) explains|cause not determined)\b",
+    re.IGNORECASE,
+)
+_LINK = re.compile(r"\b(source|generator|from the|caus\w*|coming from|due to|because of)\b", re.I)
+_DISC = re.compile(r"\b(disc|disk|ddd|degenerat\w*)\b", re.IGNORECASE)
+
+
+def pain_link_doubted(facts: Facts) -> bool:
+    """True when a clinician sentence about the disc doubts or denies that it causes the pain."""
+    for sentence in re.split(r"(?<=[.?!])\s+|\n", facts.text):
+        if not _DISC.search(sentence):
+            continue
+        if _DENIED_LINK.search(sentence):
+            return True
+        if _HEDGE.search(sentence) and _LINK.search(sentence):
+            return True
+    return False
 
 
 def _in_region(findings: list[Finding], region: str | None, facts: Facts) -> list[Finding]:
@@ -292,6 +327,7 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
             out.append(Proposal(code, path, anchor + region_ev(anchor[0]), **kw))
 
     radicular_all = facts.get("radiculopathy", "sciatica")
+    link_doubted = pain_link_doubted(facts)
     non_spinal = has("kidney_stone", "non_spinal_cause")
     explained_radiculopathy: set[str | None] = set()
 
@@ -300,6 +336,9 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     for region, found in herniated.items():
         f = found[0]
         radicular = _in_region(radicular_all, region, facts)
+        if link_doubted:
+            # Sciatica the clinician does not put down to the disc is coded on its own.
+            radicular = [r for r in radicular if r.concept == "radiculopathy"]
         if region == "region_cervical":
             category = "M50.1" if radicular else "M50.2"
             code = leaf_for_level(cs, category, f.level) or leaf_for_region(cs, category, region)
@@ -342,7 +381,7 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
                 continue
             # Pain at a level where a disc displacement is also documented belongs to the
             # displacement; the degeneration is then coded without a pain pattern.
-            displaced = region in herniated
+            displaced = region in herniated or link_doubted
             back = [] if displaced else facts.get("low_back_pain", "back_pain")
             leg = [] if displaced else _in_region(facts.get("leg_pain", "sciatica"), region, facts)
             subcat = "M51.36" if region == "region_lumbar" else "M51.37"
@@ -529,11 +568,14 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     # Symptoms, only when no confirmed diagnosis of that region explains them. After a sequela
     # the residual condition is coded first, beside the injury code with S.
     described = [cs.lookup(p.code).description.lower() for p in out if cs.get(p.code)]
-    low_back_dx = any(_is_low_back(p.code) for p in out if not p.code.endswith("S"))
+    # A sequela code or a disc degeneration coded "without mention of pain" explains no pain.
+    low_back_dx = any(
+        _is_low_back(p.code) for p in out if not p.code.endswith("S") and p.code not in _PAINLESS
+    )
     neck_dx = any("cervical" in d or "neck" in d for d in described) and not sequela
     if (
         has("sciatica")
-        and not low_back_dx
+        and (not low_back_dx or link_doubted)
         and not explained_radiculopathy
         and not non_spinal
         and not has("sciatic_nerve_lesion")  # M54.3 Excludes1: lesion of sciatic nerve (G57.0-)
@@ -620,6 +662,7 @@ def naive_codes(facts: Facts, cs: CodeSet) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+_PAINLESS = {"M51.369", "M51.379"}
 # Diagnoses of the low back that explain low back pain and sciatica (integral symptoms).
 LOW_BACK_PREFIXES = (
     "M51", "M48.06", "M48.07", "M48.26", "M48.27", "M47.26", "M47.27", "M47.816", "M47.817",

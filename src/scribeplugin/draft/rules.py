@@ -117,10 +117,10 @@ class RulesDrafter:
     model: str | None = None
     prompt_version: str | None = None
 
-    def candidates(self, findings: list[Finding], codeset: CodeSet) -> list[str]:
+    def candidates(self, findings: list[Finding], codeset: CodeSet, text: str = "") -> list[str]:
         """Codes worth retrieving guidance for: the proposals and the codes a careless coder
         might pick instead (so the pitfall rules about them can fire and be cited)."""
-        facts = Facts.of(findings)
+        facts = Facts.of(findings, text)
         out: list[str] = []
         for p in propose(facts, codeset):
             out.append(p.code)
@@ -130,7 +130,7 @@ class RulesDrafter:
 
     def draft(self, ctx: DraftContext) -> Draft:
         cs, text = ctx.codeset, ctx.transcript.text
-        facts = Facts.of(ctx.findings)
+        facts = Facts.of(ctx.findings, ctx.transcript.text)
         proposals = propose(facts, cs)
         naive = {c for p in proposals for c in _naive_in_region(p, cs)}
         naive |= set(naive_codes(facts, cs))

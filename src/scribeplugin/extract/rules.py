@@ -654,6 +654,7 @@ TARGETS: dict[str, list[str]] = {
         "new problem|complaint",
         # the 7th character A: active treatment, whoever gave the earlier care
         "active treatment|care",
+        "first treatment|treatments today|now|for",
     ],
     # Only an explicit routine-healing visit: "follow up with spine" or a follow-up MRI is not
     # one, and a new provider's active treatment after the ED is still an initial encounter.

@@ -397,9 +397,7 @@ def index_status(
         return IndexStatus(state, scope.value, plan.collection, reason, fixed, manifest)
 
     if manifest is None:
-        return status(
-            "missing", f"Nothing built yet for corpus version {plan.corpus_version}."
-        )
+        return status("missing", f"Nothing built yet for corpus version {plan.corpus_version}.")
     if manifest.model_sha256 != model_sha256:
         return status("stale", "It was built with other embedding weights.")
     try:

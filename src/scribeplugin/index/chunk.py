@@ -30,7 +30,16 @@ Metadata = Mapping[str, MetaValue]
 SCOPE_ROOTS: dict[Scope, tuple[str, ...] | None] = {
     # Q76: congenital malformations of the spine (a transitional vertebra is Q76.49).
     Scope.spine: (
-        "M40-M43", "M45-M49", "M50-M54", "S13", "S16", "S23", "S29", "S33", "S39", "Q76",
+        "M40-M43",
+        "M45-M49",
+        "M50-M54",
+        "S13",
+        "S16",
+        "S23",
+        "S29",
+        "S33",
+        "S39",
+        "Q76",
     ),
     Scope.musculoskeletal: ("13", "S10-S19", "S20-S29", "S30-S39", "Q76"),
     Scope.all: None,
