@@ -106,8 +106,7 @@ def latency(retriever: Retriever, queries: Sequence[Query]) -> dict[str, Any]:
         for mode in MODES:
             samples[mode].append(timed(partial(retriever.search, t, k=10, mode=mode))[1] * 1000)
     out: dict[str, Any] = {
-        name: {"p50": percentile(ms, 50), "p95": percentile(ms, 95)}
-        for name, ms in samples.items()
+        name: {"p50": percentile(ms, 50), "p95": percentile(ms, 95)} for name, ms in samples.items()
     }
     batch = texts[:8]
     many = statistics.median(timed(lambda: retriever.search_many(batch, k=6))[1] for _ in range(5))
@@ -222,8 +221,10 @@ def render(r: dict[str, Any]) -> str:
         build_row("spine, from scratch", b["spine"]),
         build_row("musculoskeletal (default), from scratch", b["musculoskeletal"]),
         build_row("musculoskeletal, again (no change)", b["musculoskeletal_again"]),
-        build_row(f"musculoskeletal, one card edited ({EDITED_CARD}, 2 items)",
-                  b["musculoskeletal_one_card_edited"]),
+        build_row(
+            f"musculoskeletal, one card edited ({EDITED_CARD}, 2 items)",
+            b["musculoskeletal_one_card_edited"],
+        ),
     ]
     if "all" in b:
         rows.append(build_row("all (whole tabular list), from scratch", b["all"]))
@@ -255,11 +256,11 @@ def render(r: dict[str, Any]) -> str:
     counts = ", ".join(f"{v} {k}" for k, v in r["queries"].items() if k != "total")
     return f"""## Index build and retrieval (`bench/index_retrieval.py`)
 
-Command: `python -m bench{' --quick' if r['quick'] else ''}` (or `make bench`). Measured
-{r['facts']['date']}. Builds start from an empty folder; one MiniLM instance (loaded and warmed
-in {r['model_load_s']:.1f} s, code set parsed in {r['codeset_load_s']:.1f} s) serves every step.
+Command: `python -m bench{" --quick" if r["quick"] else ""}` (or `make bench`). Measured
+{r["facts"]["date"]}. Builds start from an empty folder; one MiniLM instance (loaded and warmed
+in {r["model_load_s"]:.1f} s, code set parsed in {r["codeset_load_s"]:.1f} s) serves every step.
 
-{facts_table(r['facts'])}
+{facts_table(r["facts"])}
 ### Build
 
 | build | chunks | embedded | deleted | seconds | chunks/s |
@@ -268,11 +269,11 @@ in {r['model_load_s']:.1f} s, code set parsed in {r['codeset_load_s']:.1f} s) se
 
 Incremental rebuild after editing one card: {incr:.1f} s, {incr / full:.1%} of the full default
 build ({full / incr:.0f}x faster); a rebuild with nothing changed embeds nothing
-({b['musculoskeletal_again']['seconds']:.1f} s: chunking, diffing ids, BM25). chunks/s is end to
+({b["musculoskeletal_again"]["seconds"]:.1f} s: chunking, diffing ids, BM25). chunks/s is end to
 end (chunk, embed, write to Chroma, BM25, manifest); embedding alone runs at
-{b['musculoskeletal']['embed_chunks_per_second']:,.0f} chunks/s on the default scope.
+{b["musculoskeletal"]["embed_chunks_per_second"]:,.0f} chunks/s on the default scope.
 
-### Retrieval quality (default scope, {r['queries']['total']} queries: {counts})
+### Retrieval quality (default scope, {r["queries"]["total"]} queries: {counts})
 
 Queries in `bench/data/retrieval_queries.yaml`, written from the tabular list: inclusion terms
 verbatim, and paraphrases as a clinician or patient would put them. A query is answered at the
@@ -280,9 +281,9 @@ rank of the first passage whose code is the expected code or lies under it.
 
 | mode | recall@1 | recall@5 | recall@10 | MRR@10 |
 |---|---:|---:|---:|---:|
-{qrow('dense')}
-{qrow('lexical')}
-{qrow('hybrid')}
+{qrow("dense")}
+{qrow("lexical")}
+{qrow("hybrid")}
 
 recall@10 by query type:
 
@@ -293,23 +294,24 @@ recall@10 by query type:
 Hybrid recall@10 is {hybrid10:.3f} against {best_single:.3f} for the better single retriever
 ({hybrid10 / best_single:.2f}x).
 
-Acceptance query "{acc['query']}": M53.87 {acc_ranks} (top 10: {', '.join(acc['top10'])}).
+Acceptance query "{acc["query"]}": M53.87 {acc_ranks} (top 10: {", ".join(acc["top10"])}).
 
 ### Query latency (warm, one query at a time, k=10)
 
 | | p50 ms | p95 ms |
 |---|---:|---:|
-| embedding alone (one query) | {embed_p50:.1f} | {lat['embed_one_ms']['p95']:.1f} |
-| dense | {lat['dense']['p50']:.1f} | {lat['dense']['p95']:.1f} |
-| lexical | {lat['lexical']['p50']:.1f} | {lat['lexical']['p95']:.1f} |
-| hybrid | {hyb['p50']:.1f} | {hyb['p95']:.1f} |
+| embedding alone (one query) | {embed_p50:.1f} | {lat["embed_one_ms"]["p95"]:.1f} |
+| dense | {lat["dense"]["p50"]:.1f} | {lat["dense"]["p95"]:.1f} |
+| lexical | {lat["lexical"]["p50"]:.1f} | {lat["lexical"]["p95"]:.1f} |
+| hybrid | {hyb["p50"]:.1f} | {hyb["p95"]:.1f} |
 
-Hybrid p50 is {hyb['p50'] / embed_p50:.1f}x the bare embedding time of the same query. Eight
-queries through `search_many` (one embedding call): {many['search_many_ms']:.0f} ms, against
-{many['eight_searches_ms']:.0f} ms for eight `search` calls ({many['eight_searches_ms'] /
-many['search_many_ms']:.1f}x) and {many['embed_8_ms']:.0f} ms to embed the eight alone. Opening
+Hybrid p50 is {hyb["p50"] / embed_p50:.1f}x the bare embedding time of the same query. Eight
+queries through `search_many` (one embedding call): {many["search_many_ms"]:.0f} ms, against
+{many["eight_searches_ms"]:.0f} ms for eight `search` calls ({
+        many["eight_searches_ms"] / many["search_many_ms"]:.1f}x) and {
+        many["embed_8_ms"]:.0f} ms to embed the eight alone. Opening
 the retriever (manifest, Chroma collection; code set already parsed) took
-{r['retriever_load_s'] * 1000:.0f} ms; BM25 loads on the first query. Peak RSS of the bench
-process: {r['peak_rss_mb']:,.0f} MB. Load average while measuring: {r['facts']['loadavg']} at the
-start, {r['loadavg_end']} at the end (the machine is shared; timings are noisy, ratios less so).
+{r["retriever_load_s"] * 1000:.0f} ms; BM25 loads on the first query. Peak RSS of the bench
+process: {r["peak_rss_mb"]:,.0f} MB. Load average while measuring: {r["facts"]["loadavg"]} at the
+start, {r["loadavg_end"]} at the end (the machine is shared; timings are noisy, ratios less so).
 """
