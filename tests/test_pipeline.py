@@ -159,7 +159,9 @@ def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> N
         "For now this is low back pain with sciatica down the right leg."
     )
     assert "M54.41" in suggested(r)
-    assert any(p.id == "confirm-disc-herniation" for p in r.prompts)
+    confirm = next(p for p in r.prompts if p.id == "confirm-disc-herniation")
+    # The prompt cites the guidance it rests on: the category the condition would be coded to.
+    assert [c.ref for c in confirm.citations] == ["tabular:M51.2"]
 
 
 def test_injury_needs_seventh_character(spine_pipeline: Pipeline) -> None:

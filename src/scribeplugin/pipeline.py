@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from scribeplugin.config import Settings
-from scribeplugin.draft.rules import RulesDrafter
+from scribeplugin.draft.rules import RulesDrafter, confirm_codes
 from scribeplugin.draft.types import (
     Draft,
     DraftContext,
@@ -157,9 +157,8 @@ class Pipeline:
             passages = self._retrieve(queries)
             candidates = self.rules_drafter.candidates(findings, self.codeset, transcript.text)
             items = _rule_items(self.rules, candidates)
-            passages = _merge(
-                passages, self.retriever.passages_for(codes=candidates, item_ids=items)
-            )
+            cited = [*candidates, *confirm_codes(findings)]
+            passages = _merge(passages, self.retriever.passages_for(codes=cited, item_ids=items))
         ctx = DraftContext(transcript, findings, passages, self.rules, self.codeset, candidates)
         with clock("draft"):
             draft = self.drafters[name].draft(ctx)

@@ -210,6 +210,42 @@ def _rationale(p: Proposal, cs: CodeSet) -> str:
     return base
 
 
+# The category an uncertain condition would be coded to once confirmed: its tabular entry is
+# the guidance a "confirm it" prompt cites.
+CONFIRM_CATEGORY = {
+    "disc_herniation": "M51.2",
+    "disc_degeneration": "M51.3",
+    "spinal_stenosis": "M48.0",
+    "neurogenic_claudication": "M48.06",
+    "spondylosis": "M47.8",
+    "facet_arthropathy": "M47.8",
+    "spondylolisthesis": "M43.1",
+    "spondylolysis": "M43.0",
+    "instability": "M53.2",
+    "radiculopathy": "M54.1",
+    "myelopathy": "M47.1",
+    "discitis": "M46.4",
+    "sprain": "S33.5",
+    "strain": "S39.01",
+    "transitional_vertebra": "Q76.4",
+    "kissing_spine": "M48.2",
+    "sacroiliitis": "M46.1",
+    "pseudarthrosis": "M96",
+    "osteoporotic_fracture": "M80.0",
+}
+
+
+def confirm_codes(findings: list[Finding]) -> list[str]:
+    """Categories whose guidance the confirm prompts of these findings will cite."""
+    return sorted(
+        {
+            CONFIRM_CATEGORY[f.concept]
+            for f in findings
+            if f.assertion == "possible" and f.concept in CONFIRM_CATEGORY
+        }
+    )
+
+
 def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
     """A condition stated only as possible is not coded in the outpatient setting: ask."""
     out = []
@@ -228,7 +264,7 @@ def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
                     "that confirms it) or rule it out; until then the symptoms are coded."
                 ),
                 severity="warning",
-                citations=[],
+                citations=citations_for_code(ctx, CONFIRM_CATEGORY.get(f.concept, "")),
             )
         )
     return out
