@@ -196,6 +196,7 @@ class Pipeline:
             guard=actions,
             notices=notices,
             timings_ms=timings,
+            retrieved_chunk_ids=[p.chunk_id for p in passages],
         )
 
     def _retrieve(self, queries: list[str]) -> list[Passage]:

@@ -4,8 +4,9 @@ Three tables:
 
 - ``suggest_audit``: one row per suggest call (``/v1/suggest`` or a CDS Hooks service): request
   id, tenant, code-set release, engine (drafter, model, prompt version, index id, degraded), the
-  chunk ids the answer cites, the suggestions (codes, prompt ids, warning rules), what the guard
-  did, the transcript's sha256 and length, and the outcome (``ok`` or the error type);
+  chunk ids retrieved for it (those the answer cites first), the suggestions (codes, prompt ids,
+  warning rules), what the guard did, the transcript's sha256 and length, and the outcome
+  (``ok`` or the error type);
 - ``cds_card``: each CDS Hooks card sent (card uuid -> request id and target), so feedback that
   names only a card can be tied to its request;
 - ``feedback``: accept / dismiss / override of one suggestion, prompt or warning, with the

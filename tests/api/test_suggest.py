@@ -55,6 +55,10 @@ def test_each_call_leaves_an_audit_row_without_the_transcript(
     assert row["transcript_text"] is None
     cited = {c["chunk_id"] for s in answer["codes"] for c in s["citations"]}
     assert cited and cited <= set(row["chunk_ids"])
+    # The audit keeps every chunk retrieved for the request, not only the cited ones; the
+    # response itself does not carry that list.
+    assert len(row["chunk_ids"]) > len(cited)
+    assert "retrieved_chunk_ids" not in answer
     assert [c["code"] for c in row["suggestions"]["codes"]] == [c["code"] for c in answer["codes"]]
     assert [p["id"] for p in row["suggestions"]["prompts"]] == [p["id"] for p in answer["prompts"]]
     assert [w["rule"] for w in row["suggestions"]["warnings"]] == [

@@ -115,7 +115,10 @@ async def record_audit(service: Service, call: SuggestCall, response: SuggestRes
     record.code_set = response.code_set
     record.engine = response.engine.model_dump()
     record.degraded = response.engine.degraded
-    record.chunk_ids = cited_chunk_ids(response)
+    # Every chunk retrieved for the request (DESIGN: the audit keeps them); cited ones first.
+    record.chunk_ids = list(
+        dict.fromkeys([*cited_chunk_ids(response), *response.retrieved_chunk_ids])
+    )
     record.suggestions = summarize(response)
     record.guard = [
         {"action": a.action, "code": a.code, "reason": a.reason} for a in response.guard

@@ -157,6 +157,11 @@ class SuggestResponse(_Model):
     guard: list[GuardAction] = Field(default_factory=list)
     notices: list[str] = Field(default_factory=list, description="e.g. date-of-service release")
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    retrieved_chunk_ids: list[str] = Field(
+        default_factory=list,
+        exclude=True,
+        description="every chunk retrieved for this request (for the audit store; not serialised)",
+    )
 
 
 class DraftContext:
