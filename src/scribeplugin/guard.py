@@ -28,7 +28,6 @@ from scribeplugin.draft.types import (
     Citation,
     CodeSuggestion,
     CodingWarning,
-    DocPrompt,
     Draft,
     DraftContext,
     Evidence,
@@ -394,4 +393,4 @@ def assert_invariants(
     return problems
 
 
-__all__ = ["DocPrompt", "Guard", "GuardResult", "assert_invariants"]
+__all__ = ["Guard", "GuardResult", "assert_invariants"]

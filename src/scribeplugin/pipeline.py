@@ -83,7 +83,9 @@ class Pipeline:
         self.retriever = retriever
         self.rules = rules
         self.drafters = dict(drafters)
-        self.rules_drafter = RulesDrafter()
+        # The candidate codes come from the rules drafter, whichever drafter writes the draft.
+        given = self.drafters.get("rules")
+        self.rules_drafter = given if isinstance(given, RulesDrafter) else RulesDrafter()
         self.guard = Guard(codeset)
         self.guard_enabled = guard_enabled
 

@@ -3,55 +3,26 @@ README's curl example answers; metrics add up across workers."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from bench.serve_load import Server
 
 from tests.api.conftest import EXAMPLES
-from tests.conftest import SpineIndex, free_port, stop, wait_for
+from tests.conftest import SpineIndex, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
 
 def test_two_workers_share_the_index_the_store_and_the_metrics(spine_index: SpineIndex) -> None:
     settings = spine_index.settings
-    port = free_port()
-    env = {
-        **os.environ,
-        "SCRIBE_INDEX_SCOPE": "spine",
-        "HF_HUB_OFFLINE": "1",
-        "SCRIBE_CORPUS_DIR": str(settings.corpus_dir),
-    }
-    for name in (
-        "SCRIBE_CHROMA_URL",
-        "SCRIBE_API_KEYS",
-        "SCRIBE_DATABASE_URL",
-        "PROMETHEUS_MULTIPROC_DIR",
-    ):
-        env.pop(name, None)
-    log = settings.data_dir / f"serve-workers-{port}.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "scribeplugin.cli",
-        "--data-dir",
-        str(settings.data_dir),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    log = settings.data_dir / "serve-workers.log"
+    server = Server(settings, workers=2, log=log)  # the same launcher the load bench uses
+    proc, base = server.proc, server.url
     try:
-        wait_for(f"{base}/healthz", timeout=60, proc=proc, log=log)
+        wait_for(f"{base}/healthz", timeout=60, proc=proc, log=log)  # one worker is enough
         body = (EXAMPLES / "requests" / "l5s1.json").read_bytes()
         deadline = time.monotonic() + 240
         answers: list[httpx.Response] = []

@@ -48,7 +48,6 @@ class Proposal:
     confident: bool = True
     missing: list[str] = field(default_factory=list)  # what the note must add (not yet coded)
     ask: list[str] = field(default_factory=list)  # what the note should add (coded already)
-    rationale: str = ""
     naive: list[str] = field(default_factory=list)  # codes a careless coder might pick instead
 
 
