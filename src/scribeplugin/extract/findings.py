@@ -6,9 +6,10 @@ How it works, in order:
    unspaced punctuation, a comma before a new subject, a leading "no,"), so ASR text never
    becomes one giant sentence.
 2. Each unit is its own medspaCy doc: the medspaCy tokenizer, a small tagger that marks
-   "left"/"right" used as laterality, medspaCy TargetMatchers holding the TargetRules of
-   ``rules.py`` (one per concept, see ``matching``), and ConText (its default English rules,
-   adjusted, plus custom ones) only where a target was found.
+   "left"/"right" used as laterality, the TargetRules of ``rules.py`` (``matching``), and
+   ConText (its default English rules, adjusted, plus custom ones) only where a target was
+   found. Both rule sets run on ``patterns.TokenPatterns``, spaCy's Matcher semantics indexed
+   by first token.
 3. Each target becomes a finding whose assertion comes from its ConText modifiers, read with the
    speaker in mind: "I think it's a slipped disc" is a guess from a patient but an impression
    from a clinician.
@@ -40,7 +41,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from scribeplugin.concepts import CONCEPTS, Category
 from scribeplugin.extract import normalize, rules
-from scribeplugin.extract.matching import AnchoredTargets
+from scribeplugin.extract.matching import TargetSpans
+from scribeplugin.extract.patterns import index_medspacy_matcher
 from scribeplugin.extract.transcript import Speaker, Transcript, parse_transcript
 from scribeplugin.extract.units import Unit, split_units
 
@@ -181,9 +183,10 @@ class _Pipeline:
         # Set here, not through the spaCy config, which hands the lists over as one-shot iterators.
         self.context.terminating_types = {k: tuple(v) for k, v in rules.TERMINATING_TYPES.items()}
         self.context.add(rules.build_context_rules())
-        self.targets_matcher = AnchoredTargets(
-            nlp, rules.build_target_rules(), rules.TARGET_ANCHORS, rules.TARGET_PREFILTERS
-        )
+        # ConText keeps its rules in a MedspacyMatcher (private attribute; medspacy is pinned).
+        if not index_medspacy_matcher(getattr(self.context, "_ConText__matcher", None)):
+            log.warning("ConText runs on spaCy's Matcher: slower, same results")
+        self.targets_matcher = TargetSpans(nlp, rules.build_target_rules())
         self.nlp = nlp
         log.info("medspaCy pipeline ready (%d target rules)", self.targets_matcher.n_rules)
 

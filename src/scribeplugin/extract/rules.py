@@ -774,15 +774,11 @@ def build_target_rules() -> dict[str, list[TargetRule]]:
             TargetRule(f"{concept}: {spec}", label, pattern=tokens(spec)) for spec in specs
         ]
     for label, side in LATERALITY_LABELS.items():
-        out[label] = [TargetRule(side, label, pattern=[{"_": {"scribe_lat": side}}])]
+        # The word test is implied by the tagger (findings._tag_laterality); it lets the matcher
+        # try the rule only at the word.
+        pattern = [{"LOWER": side, "_": {"scribe_lat": side}}]
+        out[label] = [TargetRule(side, label, pattern=pattern)]
     return out
-
-
-# Labels whose rules have no plain word every match must contain: how to spot a candidate unit.
-TARGET_ANCHORS: dict[str, set[str]] = {"LEFT": {"left"}, "RIGHT": {"right"}}
-TARGET_PREFILTERS: dict[str, re.Pattern[str]] = {
-    "LEVEL": re.compile(rf"(?i)\b[ctls]\s?-?\s?(?:\d|{_NUMBER_WORDS})", re.IGNORECASE),
-}
 
 
 # ---- ConText
@@ -1266,18 +1262,12 @@ TERMINATING_TYPES = {
 
 
 def build_context_rules() -> list[ConTextRule]:
-    """medspaCy's default English ConText rules, adjusted, plus the custom rules above.
-
-    Token patterns get their first-token word list expanded (see ``matching``), which is the
-    same rule for ConText and several times faster.
-    """
+    """medspaCy's default English ConText rules, adjusted, plus the custom rules above."""
     import json
     from pathlib import Path
 
     import medspacy
     from medspacy.context import ConTextRule
-
-    from scribeplugin.extract.matching import expand_first_token
 
     path = Path(medspacy.__file__).resolve().parents[1] / "resources" / "en" / "context_rules.json"
     items: list[dict[str, Any]] = []
@@ -1296,10 +1286,4 @@ def build_context_rules() -> list[ConTextRule]:
             item["excluded_types"] = set(_IMAGING_ETC)
         items.append(item)
     items.extend(CUSTOM_CONTEXT)
-    out = []
-    for item in items:
-        pattern = item.get("pattern")
-        variants = expand_first_token(pattern) if isinstance(pattern, list) else [pattern]
-        for variant in variants:
-            out.append(ConTextRule(**{**item, "pattern": variant}))
-    return out
+    return [ConTextRule(**item) for item in items]
