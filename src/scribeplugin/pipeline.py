@@ -221,14 +221,16 @@ class Pipeline:
 
 def _rule_items(rules: list[LoadedRule], candidates: list[str]) -> list[str]:
     """Card items of the rules that may fire for these candidates (their citations)."""
-    from scribeplugin.corpus.rules import code_matches
+    from scribeplugin.draft.ruleset import CodeMatcher
 
-    out = []
-    for lr in rules:
-        w = lr.rule.when
-        if not w.codes_any or any(code_matches(c, p) for c in candidates for p in w.codes_any):
-            out.append(lr.rule.item)
-    return sorted(set(out))
+    matcher = CodeMatcher(candidates)
+    return sorted(
+        {
+            lr.rule.item
+            for lr in rules
+            if not lr.rule.when.codes_any or matcher.any(lr.rule.when.codes_any)
+        }
+    )
 
 
 def _merge(*groups: list[Passage]) -> list[Passage]:

@@ -59,6 +59,8 @@ class Facts:
     uncertain: list[Finding]
     negated: list[Finding]
     text: str = ""  # the transcript, for the few cues that are not findings (pain attribution)
+    # Present concepts with the regions and sides they carry; ``has`` asks it often.
+    present_concepts: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, findings: Iterable[Finding], text: str = "") -> Facts:
@@ -73,10 +75,11 @@ class Facts:
             # historical and family findings support nothing
         # The clinician's assessment outweighs other mentions: it leads wherever one is taken.
         present.sort(key=lambda f: (not f.from_assessment, f.speaker != "clinician", f.start))
-        return cls(present, uncertain, negated, text)
+        carried = frozenset(c for f in present for c in f.concept_ids)
+        return cls(present, uncertain, negated, text, carried)
 
     def has(self, *concepts: str) -> bool:
-        return any(c in concepts for f in self.present for c in f.concept_ids)
+        return not self.present_concepts.isdisjoint(concepts)
 
     def get(self, *concepts: str) -> list[Finding]:
         return [f for f in self.present if f.concept in concepts]
@@ -86,7 +89,7 @@ class Facts:
 
     def concepts(self) -> set[str]:
         """Present concepts, with the region and side a finding carries (L5-S1 -> lumbosacral)."""
-        return {c for f in self.present for c in f.concept_ids}
+        return set(self.present_concepts)
 
 
 def dominant_region(facts: Facts) -> tuple[str | None, list[Finding]]:

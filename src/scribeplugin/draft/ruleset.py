@@ -22,23 +22,41 @@ class RuleHit:
         return any(code_matches(code, p) for p in self.rule.forbid)
 
 
-def _any_code(codes: Iterable[str], patterns: list[str]) -> tuple[str, ...]:
-    return tuple(sorted({c for c in codes for p in patterns if code_matches(c, p)}))
+class CodeMatcher:
+    """Which of a visit's codes match rule code patterns (``M51.1-``), each pattern worked out
+    once: 535 rules share a few hundred patterns."""
+
+    def __init__(self, codes: Iterable[str]) -> None:
+        self.codes = sorted(set(codes))
+        self._by_pattern: dict[str, tuple[str, ...]] = {}
+
+    def of(self, pattern: str) -> tuple[str, ...]:
+        hit = self._by_pattern.get(pattern)
+        if hit is None:
+            hit = tuple(c for c in self.codes if code_matches(c, pattern))
+            self._by_pattern[pattern] = hit
+        return hit
+
+    def any(self, patterns: list[str]) -> tuple[str, ...]:
+        """The codes that match any of ``patterns``, sorted."""
+        if len(patterns) == 1:
+            return self.of(patterns[0])
+        return tuple(sorted({c for p in patterns for c in self.of(p)}))
 
 
 def evaluate(rules: Iterable[LoadedRule], codes: Iterable[str], facts: Facts) -> list[RuleHit]:
     """Rules whose every condition holds. Findings count when present; ``uncertain_any`` when
     stated only as possible and never as present."""
-    codes = set(codes)
+    matcher = CodeMatcher(codes)
     present = facts.concepts()
     uncertain = {f.concept for f in facts.uncertain} - present
     hits: list[RuleHit] = []
     for loaded in rules:
         r, w = loaded.rule, loaded.rule.when
-        matched = _any_code(codes, w.codes_any)
+        matched = matcher.any(w.codes_any)
         if w.codes_any and not matched:
             continue
-        if w.codes_none and _any_code(codes, w.codes_none):
+        if w.codes_none and matcher.any(w.codes_none):
             continue
         if w.findings_all and not set(w.findings_all) <= present:
             continue
