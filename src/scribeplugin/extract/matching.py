@@ -36,6 +36,7 @@ class TargetSpans:
                 assert isinstance(pattern, list), "token patterns only (see rules.py)"
                 self._engine.add(label, [pattern])
             self._labels[nlp.vocab.strings.add(label)] = label
+        self._priority = {key: rank for rank, key in enumerate(self._labels)}
 
     @property
     def n_rules(self) -> int:
@@ -52,13 +53,11 @@ class TargetSpans:
         if not by_label:
             return doc
         spans: list[Span] = []
-        for key, label in self._labels.items():
-            matches = by_label.get(key)
-            if not matches:
-                continue
+        for key in sorted(by_label, key=self._priority.__getitem__):
+            label = self._labels[key]
             spans.extend(
                 Span(doc, start, end, label=label)
-                for _, start, end in prune_overlapping_matches(matches)
+                for _, start, end in prune_overlapping_matches(by_label[key])
             )
         doc.ents = filter_spans(spans)  # longest first, as medspaCy prunes
         return doc
