@@ -59,8 +59,11 @@ class Facts:
     uncertain: list[Finding]
     negated: list[Finding]
     text: str = ""  # the transcript, for the few cues that are not findings (pain attribution)
-    # Present concepts with the regions and sides they carry; ``has`` asks it often.
-    present_concepts: frozenset[str] = frozenset()
+    # Present concepts with the regions and sides they carry (``has`` asks it often).
+    present_concepts: frozenset[str] = field(init=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        self.present_concepts = frozenset(c for f in self.present for c in f.concept_ids)
 
     @classmethod
     def of(cls, findings: Iterable[Finding], text: str = "") -> Facts:
@@ -75,8 +78,7 @@ class Facts:
             # historical and family findings support nothing
         # The clinician's assessment outweighs other mentions: it leads wherever one is taken.
         present.sort(key=lambda f: (not f.from_assessment, f.speaker != "clinician", f.start))
-        carried = frozenset(c for f in present for c in f.concept_ids)
-        return cls(present, uncertain, negated, text, carried)
+        return cls(present, uncertain, negated, text)
 
     def has(self, *concepts: str) -> bool:
         return not self.present_concepts.isdisjoint(concepts)

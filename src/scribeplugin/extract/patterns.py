@@ -1,15 +1,17 @@
 """Token patterns matched with spaCy ``Matcher`` semantics, but indexed by their first token.
 
 spaCy's ``Matcher`` starts every pattern at every token, so its cost grows with tokens times
-patterns. Our 1,386 target rules and ConText's 562 modifier rules made that the largest cost of a
-request: about 27 ms of 41 for extracting a 1,500-word visit. ``TokenPatterns`` compiles the part
-of spaCy's pattern language that the rules use and indexes each pattern by the words its first
-token accepts, so a token only tries the patterns that can start there.
+patterns. With our 1,386 target rules and ConText's 562 modifier rules, target matching and
+ConText took 29 ms of the 41 ms that extracting a 1,500-word visit took (2026-12-03, see
+BENCHMARKS.md). ``TokenPatterns`` compiles the part of spaCy's pattern language that the rules
+use and indexes each pattern by the words its first token accepts, so a token only tries the
+patterns that can start there.
 
 Supported: ``LOWER`` and ``ORTH`` as a string, ``{"IN": [...]}`` or ``{"REGEX": ...}``;
 ``IS_PUNCT`` and ``LIKE_NUM`` as booleans; custom attributes (``{"_": {"name": value}}``); the
-``?`` operator. Anything else raises ``UnsupportedPatternError``, and ``index_medspacy_matcher``
-then keeps spaCy's own matcher: a new kind of rule can never be matched wrongly, only slowly.
+``?`` operator. Anything else raises ``UnsupportedPatternError``: a target rule that needs more
+fails at start-up, and ``index_medspacy_matcher`` keeps spaCy's own matcher for ConText, so a new
+kind of rule is never matched wrongly.
 
 The result is what ``Matcher.__call__`` returns: ``(key, start, end)`` for every distinct match
 of every key (an optional token gives one match with it and one without), ordered by span (start,
@@ -47,7 +49,11 @@ class UnsupportedPatternError(ValueError):
 
 
 class TokenPatterns:
-    """Stands in for ``spacy.matcher.Matcher`` (``add``, ``__call__``) on the supported subset."""
+    """Stands in for ``spacy.matcher.Matcher`` (``add``, ``__call__``) on the supported subset.
+
+    Not thread-safe: calls fill caches (start patterns by token text, regex verdicts), so one
+    instance serves one thread at a time, as ``FindingExtractor`` runs its pipeline.
+    """
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
