@@ -223,44 +223,44 @@ def unit_docs(extractor: FindingExtractor) -> list[tuple[str, Doc]]:
     return out
 
 
+def _same_as_spacy(ours: TokenPatterns, theirs: Matcher, unit_docs: list[tuple[str, Doc]]) -> int:
+    """Asserts equal matches on every unit; returns how many there were."""
+    matched = 0
+    for name, doc in unit_docs:
+        expected = _by_span(theirs(doc))
+        assert ours(doc) == expected, (name, doc.text)
+        matched += len(expected)
+    return matched
+
+
 @pytest.mark.slow
 def test_target_rules_match_as_spacy_does(
     extractor: FindingExtractor, unit_docs: list[tuple[str, Doc]]
 ) -> None:
-    nlp = extractor._pipeline.nlp  # type: ignore[union-attr]
-    spacy_matcher = Matcher(nlp.vocab)
-    ours = TokenPatterns(nlp.vocab)
+    pipeline = extractor._pipeline
+    assert pipeline is not None
+    spacy_matcher = Matcher(pipeline.nlp.vocab)
     for label, label_rules in rules.build_target_rules().items():
         for rule in label_rules:
             spacy_matcher.add(label, [rule.pattern])
-            ours.add(label, [rule.pattern])
-    matched = 0
-    for name, doc in unit_docs:
-        theirs = _by_span(spacy_matcher(doc))
-        assert ours(doc) == theirs, (name, doc.text)
-        matched += len(theirs)
-    assert matched > 5_000
+    ours = pipeline.targets_matcher._engine  # the extractor's own, caches and all
+    assert _same_as_spacy(ours, spacy_matcher, unit_docs) > 5_000
 
 
 @pytest.mark.slow
 def test_context_rules_match_as_spacy_does(
     extractor: FindingExtractor, unit_docs: list[tuple[str, Doc]]
 ) -> None:
-    nlp = extractor._pipeline.nlp  # type: ignore[union-attr]
-    context = extractor._pipeline.context  # type: ignore[union-attr]
-    medspacy_matcher = context._ConText__matcher
-    assert isinstance(medspacy_matcher._MedspacyMatcher__matcher, TokenPatterns)
-    spacy_matcher = Matcher(nlp.vocab)
+    pipeline = extractor._pipeline
+    assert pipeline is not None
+    medspacy_matcher = pipeline.context._ConText__matcher
+    ours = medspacy_matcher._MedspacyMatcher__matcher
+    assert isinstance(ours, TokenPatterns)
+    spacy_matcher = Matcher(pipeline.nlp.vocab)
     for rule_id, rule in medspacy_matcher.rule_map.items():
         if isinstance(rule.pattern, list):
             spacy_matcher.add(rule_id, [rule.pattern])
-    ours = medspacy_matcher._MedspacyMatcher__matcher
-    matched = 0
-    for name, doc in unit_docs:
-        theirs = _by_span(spacy_matcher(doc))
-        assert ours(doc) == theirs, (name, doc.text)
-        matched += len(theirs)
-    assert matched > 5_000
+    assert _same_as_spacy(ours, spacy_matcher, unit_docs) > 5_000
 
 
 @pytest.mark.slow
