@@ -208,7 +208,8 @@ def _transcripts() -> Iterator[tuple[str, Any]]:
 
 @pytest.fixture(scope="module")
 def unit_docs(extractor: FindingExtractor) -> list[tuple[str, Doc]]:
-    """Every unit as the extractor tokenizes it, laterality tagged (>= 30,000 units)."""
+    """Every unit as the extractor tokenizes it, laterality tagged (17,617 units in 2026-12;
+    2,392 without the external dialogues)."""
     if not EXTERNAL.exists():
         print(f"external dialogues not found at {EXTERNAL.resolve()}: project transcripts only")
     nlp = extractor._pipeline.nlp  # type: ignore[union-attr]
@@ -219,7 +220,7 @@ def unit_docs(extractor: FindingExtractor) -> list[tuple[str, Doc]]:
             doc = nlp.make_doc(transcript.text[unit.start : unit.end])
             _tag_laterality(doc)
             out.append((name, doc))
-    assert len(out) > 3_000
+    assert len(out) > (15_000 if EXTERNAL.exists() else 2_000)
     return out
 
 
@@ -244,7 +245,7 @@ def test_target_rules_match_as_spacy_does(
         for rule in label_rules:
             spacy_matcher.add(label, [rule.pattern])
     ours = pipeline.targets_matcher._engine  # the extractor's own, caches and all
-    assert _same_as_spacy(ours, spacy_matcher, unit_docs) > 5_000
+    assert _same_as_spacy(ours, spacy_matcher, unit_docs) > 3_000
 
 
 @pytest.mark.slow
@@ -260,7 +261,7 @@ def test_context_rules_match_as_spacy_does(
     for rule_id, rule in medspacy_matcher.rule_map.items():
         if isinstance(rule.pattern, list):
             spacy_matcher.add(rule_id, [rule.pattern])
-    assert _same_as_spacy(ours, spacy_matcher, unit_docs) > 5_000
+    assert _same_as_spacy(ours, spacy_matcher, unit_docs) > 1_500
 
 
 @pytest.mark.slow
@@ -289,7 +290,7 @@ def test_target_spans_as_one_medspacy_target_matcher_per_label(
             (e.start, e.end, e.label_) for e in expected
         ], (name, doc.text)
         with_ents += bool(got)
-    assert with_ents > 500
+    assert with_ents > 1_000
 
 
 def test_unit_docs_cover_the_sources(unit_docs: list[tuple[str, Doc]]) -> None:
