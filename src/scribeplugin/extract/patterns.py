@@ -160,12 +160,12 @@ class TokenPatterns:
             *self._anywhere,
         }
         out = tuple(sorted(hit))
-        if len(self._starts) < _STARTS_CACHE_SIZE:
+        if len(self._starts) < _CACHE_SIZE:
             self._starts[table[_ORTH][i]] = out
         return out
 
 
-_STARTS_CACHE_SIZE = 200_000  # distinct token texts; past it, starts are worked out each time
+_CACHE_SIZE = 200_000  # distinct token texts per cache; past it, answers are worked out each time
 
 
 class _Regex:
@@ -181,7 +181,7 @@ class _Regex:
         hit = self._memo.get(key)
         if hit is None:
             hit = self.regex.search(strings[key]) is not None
-            if len(self._memo) < _STARTS_CACHE_SIZE:
+            if len(self._memo) < _CACHE_SIZE:
                 self._memo[key] = hit
         return hit
 
