@@ -148,6 +148,44 @@ def test_same_as_spacy_matcher(nlp: Any, name: str, patterns: Any, text: str) ->
     assert ours == theirs
 
 
+def test_custom_attributes_are_read_per_token_not_remembered_by_text(nlp: Any) -> None:
+    """Steps are cached by token text; a step a custom attribute decides must still be decided
+    token by token, across docs and within one."""
+    patterns = {
+        "A": [[{"LOWER": "flagged", "_": {"test_flag": "yes"}}, {"LOWER": "leg"}]],
+        "B": [[{"_": {"test_flag": "yes"}}, {"LOWER": "arm"}]],
+        "C": [[{"LOWER": "flagged"}, {"LOWER": "leg"}]],
+    }
+    spacy_matcher = Matcher(nlp.vocab)
+    ours = TokenPatterns(nlp.vocab)
+    for key, pats in patterns.items():
+        spacy_matcher.add(key, pats)
+        ours.add(key, pats)
+    seen = []
+    for flags in ((), (0,), (2,), (0, 2), (2,), ()):  # which "flagged" tokens carry the flag
+        doc = nlp("flagged leg flagged leg flagged arm")
+        for i in flags:
+            doc[i]._.test_flag = "yes"
+        if 2 in flags:
+            doc[4]._.test_flag = "yes"  # the "flagged" before "arm" as well
+        expected = _by_span(spacy_matcher(doc))
+        assert ours(doc) == expected, flags
+        seen.append(len(expected))
+    assert seen == [2, 3, 4, 5, 4, 2]  # C twice always, A and B as flagged
+
+
+def test_an_unhashable_custom_value_is_compared_not_cached(nlp: Any) -> None:
+    """spaCy's Matcher raises on such a value (TypeError); we compare it as its ``==`` says."""
+    Token.set_extension("test_tags", default=None, force=True)
+    ours = TokenPatterns(nlp.vocab)
+    ours.add("A", [[{"_": {"test_tags": "x"}}, {"LOWER": "leg"}]])
+    doc = nlp("left leg right leg")
+    doc[0]._.test_tags = ["x"]  # a list is not "x"
+    doc[2]._.test_tags = "x"
+    assert [(s, e) for _, s, e in ours(doc)] == [(2, 4)]
+    assert [(s, e) for _, s, e in ours(doc)] == [(2, 4)]  # and again, from the caches
+
+
 @pytest.mark.parametrize(
     "pattern",
     [

@@ -1,11 +1,20 @@
-"""Token patterns matched with spaCy ``Matcher`` semantics, but indexed by their first token.
+"""Token patterns matched with spaCy ``Matcher`` semantics, run as a lazily built automaton.
 
 spaCy's ``Matcher`` starts every pattern at every token, so its cost grows with tokens times
-patterns. With our 1,386 target rules and ConText's 562 modifier rules, target matching and
-ConText took 29 ms of the 41 ms that extracting a 1,500-word visit took (2026-12-03, see
-BENCHMARKS.md). ``TokenPatterns`` compiles the part of spaCy's pattern language that the rules
-use and indexes each pattern by the words its first token accepts, so a token only tries the
-patterns that can start there.
+patterns: with our 386 target rules and ConText's 144 token rules that was most of the time
+extraction took (2026-12-03, see BENCHMARKS.md). ``TokenPatterns`` compiles the part of spaCy's
+pattern language the rules use into one automaton over all patterns, built lazily:
+
+- a state is the set of (pattern, position) threads still alive in a match that started at some
+  token; a match starts in the start state at every token;
+- the step from a state on a token depends only on what the token tests can see: its text
+  (``ORTH``; ``LOWER``, ``IS_PUNCT``, ``LIKE_NUM`` and regexes are functions of it) and its
+  custom attributes. Steps are cached by the text, so a token costs one dict lookup per live
+  state once its text has been met; a step that a custom attribute decides ("left" tagged as a
+  side or not) is cached by the text and the attribute values, read for that token only;
+- from the start state only the patterns whose first token can accept the token's words are
+  tried (an index by first word; patterns that open with a regex, a flag or a custom attribute
+  are tried on every new text).
 
 Supported: ``LOWER`` and ``ORTH`` as a string, ``{"IN": [...]}`` or ``{"REGEX": ...}``;
 ``IS_PUNCT`` and ``LIKE_NUM`` as booleans; custom attributes (``{"_": {"name": value}}``); the
@@ -32,7 +41,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
     from spacy.vocab import Vocab
 
-# Columns of the per-doc attribute table (``Doc.to_array`` order).
+# What a token test reads: a column of the token's lexical view, or a custom attribute.
 _LOWER, _ORTH, _IS_PUNCT, _LIKE_NUM = range(4)
 _COLUMNS = {"LOWER": _LOWER, "ORTH": _ORTH, "IS_PUNCT": _IS_PUNCT, "LIKE_NUM": _LIKE_NUM}
 _STRING_ATTRS = ("LOWER", "ORTH")
@@ -42,28 +51,60 @@ _EQ, _IN, _RE, _EXT = range(4)
 
 Test = tuple[int, Any, Any]  # (kind, column or attribute name, value)
 Spec = tuple[tuple[Test, ...], bool]  # (tests, optional)
+Thread = tuple[int, int]  # (pattern index, position of the next token test)
+Accept = tuple[int, int]  # (key hash, pattern index)
+
+_CACHE_SIZE = 200_000  # cached steps (and regex verdicts); past it, steps are worked out each time
 
 
 class UnsupportedPatternError(ValueError):
     """A token pattern uses a part of spaCy's pattern language that ``TokenPatterns`` lacks."""
 
 
+_Step = tuple["_State | None", tuple[Accept, ...]]
+_DEAD: _Step = (None, ())  # the step after which no thread is alive and no match ends
+
+
+class _State:
+    """Threads alive after some tokens, and the steps out of this state met so far."""
+
+    __slots__ = ("next", "threads")
+
+    def __init__(self, threads: frozenset[Thread]) -> None:
+        self.threads = threads
+        # token key -> (next state or None when no thread survives, matches ending here)
+        self.next: dict[Any, _Step] = {}
+
+
+# Marks a step that custom attributes decide (its own state object, so never equal to another)
+_CUSTOM: _Step = (_State(frozenset()), ())
+
+
 class TokenPatterns:
     """Stands in for ``spacy.matcher.Matcher`` (``add``, ``__call__``) on the supported subset.
 
-    Not thread-safe: calls fill caches (start patterns by token text, regex verdicts), so one
-    instance serves one thread at a time, as ``FindingExtractor`` runs its pipeline.
+    Not thread-safe: calls extend the automaton and its caches, so one instance serves one
+    thread at a time, as ``FindingExtractor`` runs its pipeline.
     """
 
     def __init__(self, vocab: Vocab) -> None:
+        from spacy.attrs import ORTH
+
         self.vocab = vocab
-        self._patterns: list[tuple[int, tuple[Spec, ...], bool]] = []  # (key hash, specs, plain)
+        self._orth_attr = ORTH
+        self._patterns: list[tuple[int, tuple[Spec, ...]]] = []  # (key hash, specs)
         self._by_word: dict[tuple[int, int], list[int]] = {}  # (column, hash) -> pattern indices
-        # First token tested on other lexical attributes only (a regex, a flag): such patterns
-        # are indexed as texts are met, since lexical attributes are functions of the text.
+        # First token tested on other lexical attributes only (a regex, a flag): tried on every
+        # new token text, since lexical attributes are functions of the text.
         self._by_lexeme: list[int] = []
         self._anywhere: list[int] = []  # first token tested on a custom attribute only
-        self._starts: dict[int, tuple[int, ...]] = {}  # ORTH -> patterns that may start there
+        self._ext_names: tuple[str, ...] = ()  # custom attributes any test reads
+        self._reset()
+
+    def _reset(self) -> None:
+        self._states: dict[frozenset[Thread], _State] = {}
+        self._start = _State(frozenset())  # stands for every pattern at its first test
+        self._steps = 0
 
     def __len__(self) -> int:
         return len(self._patterns)
@@ -80,8 +121,7 @@ class TokenPatterns:
             if not specs or all(optional for _, optional in specs):
                 raise UnsupportedPatternError(f"{key}: every token of the pattern is optional")
             index = len(self._patterns)
-            plain = not any(optional for _, optional in specs)
-            self._patterns.append((key_hash, specs, plain))
+            self._patterns.append((key_hash, specs))
             starts = _first_words(specs)
             if starts is not None:
                 for word in starts:
@@ -90,7 +130,9 @@ class TokenPatterns:
                 self._by_lexeme.append(index)
             else:
                 self._anywhere.append(index)
-        self._starts.clear()
+            names = {name for tests, _ in specs for kind, name, _ in tests if kind == _EXT}
+            self._ext_names = tuple(sorted(set(self._ext_names) | names))
+        self._reset()
 
     def _compile(self, key: str, token: dict[str, Any]) -> Spec:
         spec = dict(token)
@@ -127,45 +169,141 @@ class TokenPatterns:
         n = len(doc)
         if n == 0 or not self._patterns:
             return []
-        from spacy.attrs import IS_PUNCT, LIKE_NUM, LOWER, ORTH
-
-        table = doc.to_array([LOWER, ORTH, IS_PUNCT, LIKE_NUM]).T.tolist()
-        orth = table[_ORTH]
-        probe = _Probe(doc, table)
-        patterns, starts = self._patterns, self._starts
+        keys: list[int] = doc.to_array(self._orth_attr).tolist()
+        start = self._start
+        # Most tokens start nothing: their first steps are looked up in one pass, and only the
+        # tokens where a thread survives or a match ends are walked on.
+        firsts = list(map(start.next.get, keys))
         found: dict[tuple[int, int, int], int] = {}  # (key, start, end) -> first pattern index
-        for i in range(n):
-            candidates = starts.get(orth[i])
-            if candidates is None:
-                candidates = self._starts_at(i, table, probe)
-            for index in candidates:
-                key, specs, plain = patterns[index]
-                if plain:
-                    end = _plain_end(specs, i, n, probe)
-                    if end:
-                        found.setdefault((key, i, end), index)
-                    continue
-                for end in _ends(specs, i, n, probe):
-                    if end > i:
-                        found.setdefault((key, i, end), index)
+        for i in [i for i, step in enumerate(firsts) if step is not _DEAD]:
+            step = firsts[i]
+            if step is None:
+                step = self._step(start, keys[i])
+            if step is _CUSTOM:
+                step = self._custom_step(start, doc, i, keys[i])
+            state, accepts = step
+            j = i + 1
+            while True:
+                for key, index in accepts:
+                    found.setdefault((key, i, j), index)
+                if state is None or j == n:
+                    break
+                step = state.next.get(keys[j])
+                if step is None:
+                    step = self._step(state, keys[j])
+                if step is _CUSTOM:
+                    step = self._custom_step(state, doc, j, keys[j])
+                state, accepts = step
+                j += 1
         return sorted(found, key=lambda m: (m[1], m[2], found[m]))
 
-    def _starts_at(self, i: int, table: list[list[int]], probe: _Probe) -> tuple[int, ...]:
-        """The patterns a match may start with at token ``i``, cached by its text (ORTH)."""
+    def _custom_step(self, state: _State, doc: Doc, i: int, orth: int) -> _Step:
+        """The step on token ``i``, whose text alone does not decide it: its custom attributes
+        are read, and the step is cached by the text and their values."""
+        token = doc[i]
+        key = (orth, *(token._.get(name) for name in self._ext_names))
+        try:
+            step = state.next.get(key)
+        except TypeError:  # an unhashable value: worked out, not cached
+            return self._step(state, key, cache=False)
+        return step if step is not None else self._step(state, key)
+
+    def _step(self, state: _State, key: Any, *, cache: bool = True) -> _Step:
+        """The step from ``state`` on a token with ``key``: its ORTH, or ``(ORTH, *custom
+        attribute values)``. Given only ORTH, a step that a custom attribute would decide is
+        ``_CUSTOM``: the caller reads the attributes and asks again."""
+        orth, custom = (key, None) if isinstance(key, int) else (key[0], key[1:])
+        lex = self.vocab[orth]
+        view = (lex.lower, orth, int(lex.is_punct), int(lex.like_num))
+        ext = dict(zip(self._ext_names, custom, strict=True)) if custom is not None else None
+        threads = state.threads if state is not self._start else self._start_threads(view)
+        patterns = self._patterns
+        alive: set[Thread] = set()
+        accepted: set[int] = set()
+        for index, pos in threads:
+            specs = patterns[index][1]
+            passed = self._passes(specs[pos][0], view, ext)
+            if passed is None:
+                step: _Step = _CUSTOM
+                break
+            if not passed:
+                continue
+            pos += 1
+            while True:  # the optional tokens that follow may be skipped
+                if pos == len(specs):
+                    accepted.add(index)
+                    break
+                alive.add((index, pos))
+                if not specs[pos][1]:
+                    break
+                pos += 1
+        else:
+            step = self._next(alive, accepted)
+        if cache and self._steps < _CACHE_SIZE:
+            state.next[key] = step
+            self._steps += 1
+        return step
+
+    def _next(self, alive: set[Thread], accepted: set[int]) -> _Step:
+        nxt: _State | None = None
+        if alive:
+            frozen = frozenset(alive)
+            nxt = self._states.get(frozen)
+            if nxt is None:
+                nxt = _State(frozen)
+                if len(self._states) < _CACHE_SIZE:
+                    self._states[frozen] = nxt
+        if nxt is None and not accepted:
+            return _DEAD
+        return nxt, tuple((self._patterns[i][0], i) for i in sorted(accepted))
+
+    def _start_threads(self, view: tuple[int, int, int, int]) -> list[Thread]:
+        """Threads of the patterns that may start at a token: each at its first test, and at
+        the tests after a leading optional token."""
         by_word = self._by_word
-        hit = {
-            *by_word.get((_LOWER, table[_LOWER][i]), ()),
-            *by_word.get((_ORTH, table[_ORTH][i]), ()),
-            *(p for p in self._by_lexeme if _could_start(self._patterns[p][1], i, probe)),
+        candidates = {
+            *by_word.get((_LOWER, view[_LOWER]), ()),
+            *by_word.get((_ORTH, view[_ORTH]), ()),
+            *(p for p in self._by_lexeme if self._could_start(self._patterns[p][1], view)),
             *self._anywhere,
         }
-        out = tuple(sorted(hit))
-        if len(self._starts) < _CACHE_SIZE:
-            self._starts[table[_ORTH][i]] = out
-        return out
+        threads = []
+        for index in candidates:
+            for pos, (_, optional) in enumerate(self._patterns[index][1]):
+                threads.append((index, pos))
+                if not optional:
+                    break
+        return threads
 
+    def _could_start(self, specs: tuple[Spec, ...], view: tuple[int, int, int, int]) -> bool:
+        """Could a match start at a token, judging by its lexical attributes alone?"""
+        for tests, optional in specs:
+            if self._passes(tuple(t for t in tests if t[0] != _EXT), view, None):
+                return True
+            if not optional:
+                return False
+        return False  # pragma: no cover - add() refuses all-optional patterns
 
-_CACHE_SIZE = 200_000  # distinct token texts per cache; past it, answers are worked out each time
+    def _passes(
+        self, tests: tuple[Test, ...], view: tuple[int, int, int, int], ext: dict[str, Any] | None
+    ) -> bool | None:
+        """Whether a token passes ``tests``; None when a custom attribute test is reached and
+        ``ext`` (the token's custom attribute values) was not given."""
+        for kind, where, value in tests:
+            if kind == _EQ:
+                if view[where] != value:
+                    return False
+            elif kind == _IN:
+                if view[where] not in value:
+                    return False
+            elif kind == _RE:
+                if not value.test(view[where], self.vocab.strings):
+                    return False
+            elif ext is None:
+                return None
+            elif ext[where] != value:
+                return False
+        return True
 
 
 class _Regex:
@@ -186,79 +324,13 @@ class _Regex:
         return hit
 
 
-class _Probe:
-    """Evaluates token tests on one doc; strings and custom attributes are fetched on demand."""
-
-    __slots__ = ("_doc", "_table")
-
-    def __init__(self, doc: Doc, table: list[list[int]]) -> None:
-        self._doc = doc
-        self._table = table
-
-    def ok(self, tests: tuple[Test, ...], i: int) -> bool:
-        table = self._table
-        for kind, where, value in tests:
-            if kind == _EQ:
-                if table[where][i] != value:
-                    return False
-            elif kind == _IN:
-                if table[where][i] not in value:
-                    return False
-            elif kind == _RE:
-                if not value.test(table[where][i], self._doc.vocab.strings):
-                    return False
-            elif self._doc[i]._.get(where) != value:  # _EXT
-                return False
-        return True
-
-
-def _plain_end(specs: tuple[Spec, ...], start: int, n: int, probe: _Probe) -> int:
-    """The end of a match of ``specs`` (no optional token) at ``start``, or 0."""
-    if start + len(specs) > n:
-        return 0
-    j = start
-    for tests, _ in specs:
-        if not probe.ok(tests, j):
-            return 0
-        j += 1
-    return j
-
-
-def _ends(specs: tuple[Spec, ...], start: int, n: int, probe: _Probe) -> set[int]:
-    """Every end position of a match of ``specs`` that starts at token ``start``."""
-    positions = {start}
-    for tests, optional in specs:
-        nxt = set(positions) if optional else set()
-        for p in positions:
-            if p < n and probe.ok(tests, p):
-                nxt.add(p + 1)
-        if not nxt:
-            return nxt
-        positions = nxt
-    return positions
-
-
-def _lexical(tests: tuple[Test, ...]) -> tuple[Test, ...]:
-    return tuple(t for t in tests if t[0] != _EXT)
-
-
 def _lexical_start(specs: tuple[Spec, ...]) -> bool:
     """Every token a match may start with has a test on a lexical attribute."""
     for tests, optional in specs:
-        if not _lexical(tests):
+        if not any(t[0] != _EXT for t in tests):
             return False
         if not optional:
             return True
-    return False  # pragma: no cover - add() refuses all-optional patterns
-
-
-def _could_start(specs: tuple[Spec, ...], i: int, probe: _Probe) -> bool:
-    """Could a match start at token ``i``, judging by lexical attributes alone?"""
-    for tests, optional in specs:
-        if probe.ok(_lexical(tests), i):
-            return True
-        if not optional:
-            return False
     return False  # pragma: no cover - add() refuses all-optional patterns
 
 
