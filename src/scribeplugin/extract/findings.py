@@ -8,8 +8,8 @@ How it works, in order:
 2. Each unit is its own medspaCy doc: the medspaCy tokenizer, a small tagger that marks
    "left"/"right" used as laterality, the TargetRules of ``rules.py`` (``matching``), and
    ConText (its default English rules, adjusted, plus custom ones) only where a target was
-   found. Both rule sets run on ``patterns.TokenPatterns``, spaCy's Matcher semantics indexed
-   by first token.
+   found. Both rule sets run on ``patterns.TokenPatterns``: spaCy's Matcher semantics, run as
+   one lazily built automaton over all patterns.
 3. Each target becomes a finding whose assertion comes from its ConText modifiers, read with the
    speaker in mind: "I think it's a slipped disc" is a guess from a patient but an impression
    from a clinician.
@@ -199,8 +199,7 @@ class _Pipeline:
             lowered = text.lower()
             if "left" in lowered or "right" in lowered:
                 _tag_laterality(doc)
-            doc = self.targets_matcher(doc)
-            if not doc.ents:
+            if not self.targets_matcher.mark(doc):
                 continue
             doc[0].is_sent_start = True  # one unit, one sentence: ConText's scope
             if len(doc) > 1:

@@ -37,27 +37,35 @@ class TargetSpans:
                 self._engine.add(label, [pattern])
             self._labels[nlp.vocab.strings.add(label)] = label
         self._priority = {key: rank for rank, key in enumerate(self._labels)}
+        from medspacy.common.util import prune_overlapping_matches
+        from spacy.tokens import Span
+        from spacy.util import filter_spans
+
+        self._prune, self._span, self._filter_spans = prune_overlapping_matches, Span, filter_spans
 
     @property
     def n_rules(self) -> int:
         return len(self._engine)
 
     def __call__(self, doc: Doc) -> Doc:
-        from medspacy.common.util import prune_overlapping_matches
-        from spacy.tokens import Span
-        from spacy.util import filter_spans
+        self.mark(doc)
+        return doc
 
+    def mark(self, doc: Doc) -> int:
+        """Sets ``doc.ents`` (when anything matched) and returns how many there are."""
+        matches = self._engine(doc)
+        if not matches:
+            return 0
         by_label: dict[int, list[tuple[int, int, int]]] = {}
-        for match in self._engine(doc):
+        for match in matches:
             by_label.setdefault(match[0], []).append(match)
-        if not by_label:
-            return doc
+        span, prune = self._span, self._prune
         spans: list[Span] = []
         for key in sorted(by_label, key=self._priority.__getitem__):
             label = self._labels[key]
             spans.extend(
-                Span(doc, start, end, label=label)
-                for _, start, end in prune_overlapping_matches(by_label[key])
+                span(doc, start, end, label=label) for _, start, end in prune(by_label[key])
             )
-        doc.ents = filter_spans(spans)  # longest first, as medspaCy prunes
-        return doc
+        ents = self._filter_spans(spans)  # longest first, as medspaCy prunes
+        doc.ents = ents
+        return len(ents)

@@ -46,6 +46,8 @@ _ABBREV = re.compile(
     r"q\.d|p\.o|a\.m|p\.m|[a-z])\.$",
     re.IGNORECASE | re.MULTILINE,
 )
+_ABBREV_SPAN = 12  # the longest abbreviation above, its period and the character before it
+_ALNUM = re.compile(r"[^\W_]")  # what str.isalnum() accepts, one character
 _HEADER = re.compile(r"^[ \t]*(?P<h>[A-Za-z][A-Za-z /&]{0,40}?)[ \t]*:", re.MULTILINE)
 _ASSESSMENT_HEADERS = re.compile(
     r"^(?:assessment|impression|a ?/ ?p|a ?& ?p|plan|diagnos[ie]s|dx|working diagnosis|"
@@ -125,10 +127,12 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out = []
     pos = start
     for m in _BOUNDARY.finditer(text, start, end):
-        if m.group()[0] == "." and len(m.group()) == 1 and _ABBREV.search(text, pos, m.end()):
+        stop = m.end()
+        # an abbreviation is at most _ABBREV_SPAN characters back from its period
+        if m.group() == "." and _ABBREV.search(text, max(pos, stop - _ABBREV_SPAN), stop):
             continue
-        out.append((pos, m.end()))
-        pos = m.end()
+        out.append((pos, stop))
+        pos = stop
     out.append((pos, end))
     return [span for s, e in out if (span := _trim(text, s, e)) is not None]
 
@@ -138,7 +142,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if not any(c.isalnum() for c in text[start:end]):
+    if _ALNUM.search(text, start, end) is None:
         return None
     return start, end
 
