@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from scribeplugin.config import Settings
-from scribeplugin.draft.rules import RulesDrafter, confirm_codes
+from scribeplugin.draft.rules import Analysis, RulesDrafter, confirm_codes
 from scribeplugin.draft.types import (
     Draft,
     DraftContext,
@@ -83,9 +83,6 @@ class Pipeline:
         self.retriever = retriever
         self.rules = rules
         self.drafters = dict(drafters)
-        # The candidate codes come from the rules drafter, whichever drafter writes the draft.
-        given = self.drafters.get("rules")
-        self.rules_drafter = given if isinstance(given, RulesDrafter) else RulesDrafter()
         self.guard = Guard(codeset)
         self.guard_enabled = guard_enabled
 
@@ -157,11 +154,15 @@ class Pipeline:
         with clock("retrieve"):
             queries = build_queries(transcript, findings)
             passages = self._retrieve(queries)
-            candidates = self.rules_drafter.candidates(findings, self.codeset, transcript.text)
+            # The coding logic's candidates, whichever drafter writes the draft.
+            analysis = Analysis.of(findings, self.codeset, transcript.text)
+            candidates = analysis.candidates
             items = _rule_items(self.rules, candidates)
             cited = [*candidates, *confirm_codes(findings)]
             passages = _merge(passages, self.retriever.passages_for(codes=cited, item_ids=items))
-        ctx = DraftContext(transcript, findings, passages, self.rules, self.codeset, candidates)
+        ctx = DraftContext(
+            transcript, findings, passages, self.rules, self.codeset, candidates, analysis
+        )
         with clock("draft"):
             draft = self.drafters[name].draft(ctx)
         with clock("guard"):

@@ -7,6 +7,7 @@ pipeline retrieved. The guard checks its drafts exactly as it checks the LLM's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scribeplugin.draft.coding import REGION_PHRASE, Facts, Proposal, naive_codes, propose
@@ -110,6 +111,35 @@ def confidence_of(p: Proposal) -> float:
     return round(score - 0.1 * len(p.missing), 2)
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """The coding logic's reading of one visit's findings, worked out once per request: the
+    pipeline needs its candidate codes before retrieval, and the rules drafter drafts from it."""
+
+    findings: list[Finding]
+    facts: Facts
+    proposals: list[Proposal]
+    naive: frozenset[str]  # codes a careless coder might pick instead of the proposals
+    # Codes worth retrieving guidance for: the proposals and those naive codes (so the pitfall
+    # rules about them can fire and be cited), in this order.
+    candidates: list[str]
+
+    @classmethod
+    def of(cls, findings: list[Finding], codeset: CodeSet, text: str = "") -> Analysis:
+        facts = Facts.of(findings, text)
+        proposals = propose(facts, codeset)
+        candidates: list[str] = []
+        naive: list[str] = []
+        for p in proposals:
+            alternatives = _naive_in_region(p, codeset)
+            candidates += [p.code, *alternatives]
+            naive += alternatives
+        symptoms = naive_codes(facts, codeset)
+        candidates += symptoms
+        naive += symptoms
+        return cls(findings, facts, proposals, frozenset(naive), list(dict.fromkeys(candidates)))
+
+
 class RulesDrafter:
     """Deterministic drafter: coding logic + corpus rules."""
 
@@ -117,25 +147,14 @@ class RulesDrafter:
     model: str | None = None
     prompt_version: str | None = None
 
-    def candidates(self, findings: list[Finding], codeset: CodeSet, text: str = "") -> list[str]:
-        """Codes worth retrieving guidance for: the proposals and the codes a careless coder
-        might pick instead (so the pitfall rules about them can fire and be cited)."""
-        facts = Facts.of(findings, text)
-        out: list[str] = []
-        for p in propose(facts, codeset):
-            out.append(p.code)
-            out.extend(_naive_in_region(p, codeset))
-        out.extend(naive_codes(facts, codeset))
-        return list(dict.fromkeys(out))
-
     def draft(self, ctx: DraftContext) -> Draft:
         cs, text = ctx.codeset, ctx.transcript.text
-        facts = Facts.of(ctx.findings, ctx.transcript.text)
-        proposals = propose(facts, cs)
-        naive = {c for p in proposals for c in _naive_in_region(p, cs)}
-        naive |= set(naive_codes(facts, cs))
+        analysis = ctx.analysis
+        if analysis is None or analysis.findings is not ctx.findings:
+            analysis = Analysis.of(ctx.findings, cs, text)
+        facts, proposals = analysis.facts, analysis.proposals
         chosen = {p.code for p in proposals}
-        hits = evaluate(ctx.rules, chosen | naive | set(ctx.candidates), facts)
+        hits = evaluate(ctx.rules, chosen | analysis.naive | set(ctx.candidates), facts)
         forbidden = {p.code for p in proposals for h in hits if h.forbids(p.code)}
 
         codes: list[CodeSuggestion] = []

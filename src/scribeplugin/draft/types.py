@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     from scribeplugin.codeset import CodeSet
     from scribeplugin.corpus.rules import LoadedRule
+    from scribeplugin.draft.rules import Analysis
     from scribeplugin.extract.findings import Finding
     from scribeplugin.extract.transcript import Transcript
     from scribeplugin.retrieval import Passage
@@ -175,6 +176,7 @@ class DraftContext:
         rules: list[LoadedRule],
         codeset: CodeSet,
         candidates: list[str],
+        analysis: Analysis | None = None,
     ) -> None:
         self.transcript = transcript
         self.findings = findings
@@ -183,6 +185,9 @@ class DraftContext:
         self.rules = rules
         self.codeset = codeset
         self.candidates = candidates
+        # The coding logic's reading of ``findings``, when the pipeline has worked it out
+        # already (the rules drafter reuses it rather than working it out again).
+        self.analysis = analysis
 
 
 class Drafter(Protocol):
