@@ -53,7 +53,7 @@ def _settings() -> Settings:
 def run(quick: bool = False) -> dict[str, Any]:
     from scribeplugin.extract.transcript import parse_transcript
     from scribeplugin.index.build import build_index, index_status
-    from scribeplugin.pipeline import Pipeline, build_queries
+    from scribeplugin.pipeline import Pipeline, build_queries, freeze_heap
     from scribeplugin.retrieval import query_forms
 
     settings = _settings()
@@ -64,6 +64,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     t0 = time.perf_counter()
     pipeline.warm_up()
     warm_up_s = time.perf_counter() - t0
+    freeze_heap()  # as `scribeplugin serve` does once the pipeline is warm
     embedder = pipeline.retriever.embedder
     repeats = 10 if quick else 30
     rows = []

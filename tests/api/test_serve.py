@@ -62,6 +62,7 @@ def test_two_workers_share_the_index_the_store_and_the_metrics(spine_index: Spin
         assert float(line.rsplit(" ", 1)[1]) == 40  # every worker's count, summed
         text = log.read_text(errors="replace")
         assert text.count("pipeline loaded") == 2  # each worker loaded the shared index
+        assert text.count("heap frozen") == 2  # and took its heap out of the collector's reach
         assert "lumbosacral junction" not in text  # no transcript text in the server log
     finally:
         stop(proc)

@@ -90,7 +90,7 @@ class Service:
         with self._lock:
             if self.pipeline is not None:
                 return True
-            from scribeplugin.pipeline import Pipeline
+            from scribeplugin.pipeline import Pipeline, freeze_heap
 
             try:
                 embedder = self.retriever.embedder if self.retriever is not None else None
@@ -104,6 +104,7 @@ class Service:
             if self.retriever is None:
                 self.retriever = pipeline.retriever
             self.index_error = None
+            freeze_heap()
             log.info("pipeline loaded, index %s", pipeline.index_id)
             return True
 
