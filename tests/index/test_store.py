@@ -9,7 +9,7 @@ import pytest
 from scribeplugin.config import Scope, Settings
 from scribeplugin.errors import ConfigError, IndexNotReadyError
 from scribeplugin.index.chunk import Chunk
-from scribeplugin.index.store import VectorStore, collection_name, make_client
+from scribeplugin.index.store import SEARCH_EF, VectorStore, collection_name, make_client
 from tests.index.hash_embedder import HashEmbedder
 
 TEXTS = {
@@ -62,6 +62,7 @@ def _exercise(store: VectorStore) -> None:
     with pytest.raises(IndexNotReadyError, match="index build"):
         store.count()
     store.create(metadata={"model": embedder.name})
+    assert store.collection.configuration_json["hnsw"]["ef_search"] == SEARCH_EF
     store.add(chunks, embedder.embed([c.embed_text for c in chunks]))
     assert store.exists() and store.count() == 5
     assert store.ids() == {c.id for c in chunks}
@@ -91,6 +92,20 @@ def test_server_store(chroma_server: str, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, chroma_url=chroma_server)
     _exercise(VectorStore.from_settings(settings, "scribe-test-http"))
     assert not (tmp_path / "index" / "chroma").exists()  # nothing written locally
+
+
+def test_an_older_collection_gets_the_search_ef_when_the_index_is_built(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    older = VectorStore.from_settings(settings, "scribe-test-older")
+    older.client.create_collection(  # as collections were made before SEARCH_EF
+        name=older.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+    assert older.collection.configuration_json["hnsw"]["ef_search"] == 100  # Chroma's default
+    store = VectorStore.from_settings(settings, "scribe-test-older")
+    store.create()  # what `scribeplugin index build` does first
+    reopened = VectorStore.from_settings(settings, "scribe-test-older").collection
+    assert reopened.configuration_json["hnsw"]["ef_search"] == SEARCH_EF == 200
+    assert reopened.configuration_json["hnsw"]["space"] == "cosine"
 
 
 def test_unreachable_server_says_how_to_start_one(tmp_path: Path) -> None:
