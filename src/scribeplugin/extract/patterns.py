@@ -176,25 +176,21 @@ class TokenPatterns:
         firsts = list(map(start.next.get, keys))
         found: dict[tuple[int, int, int], int] = {}  # (key, start, end) -> first pattern index
         for i in [i for i, step in enumerate(firsts) if step is not _DEAD]:
-            step = firsts[i]
-            if step is None:
-                step = self._step(start, keys[i])
-            if step is _CUSTOM:
-                step = self._custom_step(start, doc, i, keys[i])
-            state, accepts = step
-            j = i + 1
+            state: _State = start
+            step, j = firsts[i], i
             while True:
-                for key, index in accepts:
-                    found.setdefault((key, i, j), index)
-                if state is None or j == n:
-                    break
-                step = state.next.get(keys[j])
                 if step is None:
                     step = self._step(state, keys[j])
                 if step is _CUSTOM:
                     step = self._custom_step(state, doc, j, keys[j])
-                state, accepts = step
+                nxt, accepts = step
                 j += 1
+                for key, index in accepts:
+                    found.setdefault((key, i, j), index)
+                if nxt is None or j == n:
+                    break
+                state = nxt
+                step = state.next.get(keys[j])
         return sorted(found, key=lambda m: (m[1], m[2], found[m]))
 
     def _custom_step(self, state: _State, doc: Doc, i: int, orth: int) -> _Step:
@@ -278,7 +274,7 @@ class TokenPatterns:
     def _could_start(self, specs: tuple[Spec, ...], view: tuple[int, int, int, int]) -> bool:
         """Could a match start at a token, judging by its lexical attributes alone?"""
         for tests, optional in specs:
-            if self._passes(tuple(t for t in tests if t[0] != _EXT), view, None):
+            if self._passes(_lexical(tests), view, None):
                 return True
             if not optional:
                 return False
@@ -324,10 +320,15 @@ class _Regex:
         return hit
 
 
+def _lexical(tests: tuple[Test, ...]) -> tuple[Test, ...]:
+    """The tests on what the token's text decides (all but custom attributes)."""
+    return tuple(t for t in tests if t[0] != _EXT)
+
+
 def _lexical_start(specs: tuple[Spec, ...]) -> bool:
     """Every token a match may start with has a test on a lexical attribute."""
     for tests, optional in specs:
-        if not any(t[0] != _EXT for t in tests):
+        if not _lexical(tests):
             return False
         if not optional:
             return True
