@@ -77,7 +77,8 @@ def describe(settings: Settings) -> str:
 # matters: at 100, a passage ranked 48th by exact cosine similarity was missed in one build of
 # the spine index in ten (the graph differs from build to build), and with it the acceptance
 # query's M53.87. At 200 the 50 returned agree with exact search on 99.85% of the benchmark
-# queries' candidates (99.3% at 100), for 0.5 ms more per request of 8 queries (2026-12-06).
+# queries' candidates (99.3% at 100), for 0.5 ms more on 8 queries alone, 0.5 to 1 ms within a
+# request (2026-12-06, BENCHMARKS.md).
 SEARCH_EF = 200
 
 
