@@ -153,6 +153,43 @@ def test_findings_that_never_code(
     assert not absent & all_codes(r), [c.code for c in r.codes]
 
 
+@pytest.mark.parametrize(
+    ("transcript", "codes", "absent"),
+    [
+        (
+            # The L5 root goes with the L4-L5 disc of its clause, though L5-S1 is named closer.
+            "Doctor: Your MRI shows two disc problems.\nDoctor: Assessment: right L4-L5 disc "
+            "herniation with L5 radiculopathy and right L5-S1 disc herniation with S1 "
+            "radiculopathy.",
+            {"M51.16", "M51.17"},
+            {"M51.26", "M51.27", "M54.16", "M54.17"},
+        ),
+        (
+            # An S1 radiculopathy is lumbosacral, whatever region word is nearest.
+            "Doctor: Nerve testing shows a right L4 radiculopathy and a right S1 radiculopathy, "
+            "with no disc herniation, stenosis or spondylosis.\nDoctor: Assessment: right L4 and "
+            "right S1 radiculopathy, lumbar and lumbosacral.",
+            {"M54.16", "M54.17"},
+            {"M51.16", "M51.17", "M54.41"},
+        ),
+        (
+            # The levels after "with ... radiculopathy" are the spondylosis' too.
+            "Doctor: Assessment: lumbar spondylosis with left L5 and S1 radiculopathy at L4-L5 "
+            "and L5-S1. No disc herniation.",
+            {"M47.26", "M47.27"},
+            {"M47.816", "M47.817", "M54.16", "M54.17"},
+        ),
+    ],
+    ids=["two-discs-two-roots", "two-roots-no-cause", "spondylosis-two-regions"],
+)
+def test_two_regions_take_one_code_each(
+    spine_pipeline: Pipeline, transcript: str, codes: set[str], absent: set[str]
+) -> None:
+    r = spine_pipeline.suggest(transcript)
+    assert suggested(r) == codes, [(c.code, c.status) for c in r.codes]
+    assert not absent & all_codes(r)
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

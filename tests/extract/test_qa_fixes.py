@@ -410,6 +410,22 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         "Back pain without numbness, tingling, and weakness.",
         [("weakness", "negated", {}), ("paresthesia", "negated", {"text": "tingling"})],
     ),
+    # 11. a root goes with the segment of its own clause, not the nearest one
+    # (m51-two-regions-radiculopathy)
+    (
+        "11 root in its clause",
+        "Assessment: left L4-L5 disc herniation with L5 radiculopathy and left L5-S1 disc "
+        "herniation with S1 radiculopathy.",
+        [
+            ("radiculopathy", "present", {"level": "L5", "region": LUMBAR}),
+            ("radiculopathy", "present", {"level": "S1", "region": LS}),
+        ],
+    ),
+    (
+        "11 the segment the root is placed at",
+        "Left L5 radiculopathy from a foraminal disc at L5-S1, and the L4-L5 disc is normal.",
+        [("radiculopathy", "present", {"level": "L5", "region": LS})],
+    ),
 ]
 
 

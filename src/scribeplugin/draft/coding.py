@@ -149,16 +149,23 @@ _LEG_CONCEPTS = {"sciatica", "leg_pain", "radiculopathy", "paresthesia", "weakne
 
 def own_region(f: Finding) -> str | None:
     """The region a finding itself names. A lone vertebra or nerve root ("L5", "the S1 root")
-    names no region: an L5 root runs through both L4-L5 and L5-S1."""
-    if f.level and "-" not in f.level:
+    names no region: an L5 root runs through both L4-L5 and L5-S1. A radiculopathy of a root
+    is the exception: extraction placed it (a segment through the root named with it, else the
+    root's own region, S1 -> lumbosacral), so "S1 radiculopathy, lumbar and lumbosacral" does
+    not take the nearer word "lumbar"."""
+    if f.level and "-" not in f.level and f.concept != "radiculopathy":
         return None
     return f.region
 
 
 def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Finding]]:
     """The region a finding names itself, or one named close to it in the same turn."""
-    if own_region(finding):
-        return own_region(finding), []
+    region = own_region(finding)
+    if region and finding.level and "-" not in finding.level:
+        # A radiculopathy of a root: the level mentions that place it are its evidence.
+        return region, _placing_levels(finding, region, facts)[:1]
+    if region:
+        return region, []
     near = [
         f
         for f in facts.present
@@ -171,6 +178,24 @@ def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Findin
         return None, []
     near.sort(key=lambda f: (abs(f.start - finding.start), f.concept != "level"))
     return own_region(near[0]), [near[0]]
+
+
+def _placing_levels(finding: Finding, region: str, facts: Facts) -> list[Finding]:
+    """Level mentions near a root's radiculopathy that place it in ``region``, nearest first:
+    a segment through the root ("L4-L5" for an L5 radiculopathy), then the root itself."""
+    root = finding.level or ""
+    near = [
+        f
+        for f in facts.present
+        if f.concept == "level"
+        and f.turn_index == finding.turn_index
+        and abs(f.start - finding.start) <= NEAR
+        and (
+            f.level == root or (f.level and root in f.level.split("-") and own_region(f) == region)
+        )
+    ]
+    near.sort(key=lambda f: (f.level == root, abs(f.start - finding.start)))
+    return near
 
 
 def by_region(facts: Facts, *concepts: str) -> dict[str | None, list[Finding]]:
@@ -199,21 +224,48 @@ def by_region(facts: Facts, *concepts: str) -> dict[str | None, list[Finding]]:
 
 def _listed_levels(finding: Finding, facts: Facts) -> list[str]:
     """Regions of further levels listed right after a condition: "protrusions at L4-L5 and
-    L5-S1" is one mention of two regions."""
+    L5-S1" is one mention of two regions. The levels after a complication the condition comes
+    with are listed too ("spondylosis with L5 and S1 radiculopathy at L4-L5 and L5-S1"); a
+    level that opens the next mention ("and L5-S1 disc herniation") is not."""
     out = []
     end = finding.end
-    levels = sorted((f for f in facts.present if f.concept == "level"), key=lambda f: f.start)
+    same_turn = [f for f in facts.present if f.turn_index == finding.turn_index]
+    if facts.text:
+        joined = [
+            f
+            for f in same_turn
+            if f.concept in _COMPLICATIONS
+            and 0 <= f.start - end <= LISTED
+            and _WITH_GAP.match(facts.text[end : f.start])
+        ]
+        if joined:
+            end = min(joined, key=lambda f: f.start).end
+    levels = sorted((f for f in same_turn if f.concept == "level"), key=lambda f: f.start)
+    conditions = {f.start for f in same_turn if f.category == "condition"}
     for f in levels:
         if (
             own_region(f)
-            and f.turn_index == finding.turn_index
             and 0 <= f.start - end <= LISTED
             and (not facts.text or _LIST_GAP.match(facts.text[end : f.start]))
+            and not (facts.text and _opens_mention(f, facts.text, conditions))
         ):
             out.append(own_region(f))
             end = f.end
     return [r for r in out if r]
 
+
+def _opens_mention(level: Finding, text: str, conditions: set[int]) -> bool:
+    """True for a level right before a condition of its own ("L5-S1 disc herniation")."""
+    gap = _LEVEL_TO_CONDITION.match(text, level.end)
+    return gap is not None and any(level.end <= s <= gap.end() for s in conditions)
+
+
+# Complications a condition is coded "with"; the levels listed after them are the condition's.
+_COMPLICATIONS = {"radiculopathy", "myelopathy", "neurogenic_claudication"}
+# "with", then words of the complication's phrase (sides, roots), no clause end.
+_WITH_GAP = re.compile(r"^\s*,?\s*with\b[^.;,]*$", re.IGNORECASE)
+# Between a level and a condition it opens: spaces, hyphens, "disc", "facet".
+_LEVEL_TO_CONDITION = re.compile(r"(?:[\s-]|\b(?:disc|disk|facet|central|foraminal)\b)*", re.I)
 
 # What may stand between a condition and the levels it lists: "at", "and", "or", commas.
 _LIST_GAP = re.compile(r"^(?:[\s,;]|\b(?:at|and|or|the|levels?|&)\b)*$", re.IGNORECASE)
@@ -247,8 +299,12 @@ def pain_link_doubted(facts: Facts) -> bool:
 
 
 def _in_region(findings: list[Finding], region: str | None, facts: Facts) -> list[Finding]:
-    """Findings documented at ``region``, or at no region at all."""
-    return [f for f in findings if near_region(f, facts)[0] in (region, None)]
+    """Findings documented at ``region`` (their own or a listed one), or at no region at all."""
+    return [
+        f
+        for f in findings
+        if near_region(f, facts)[0] in (region, None) or region in _listed_levels(f, facts)
+    ]
 
 
 def _pain_pattern(back: bool, leg: bool) -> str:

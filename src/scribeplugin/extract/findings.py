@@ -780,7 +780,7 @@ def _attach(transcript: Transcript, raws: list[_Raw]) -> None:
                 near = _nearest(r, levels)
                 r.level = normalize.parse_level(own) or (near.level if near else None)
                 if r.level:
-                    r.region = _place(r, r.level, levels, by_turn.get(r.turn, []))
+                    r.region = _place(r, r.level, levels, by_turn.get(r.turn, []), text)
                 r.region = r.region or normalize.region_in(own) or _nearest_concept(r, regions)
                 r.region = r.region or _OWN_REGION.get(r.concept)
             if r.category in _LATERAL_CATS and r.laterality is None:
@@ -792,15 +792,17 @@ _OWN_REGION = {"low_back_pain": "region_lumbar", "neck_pain": "region_cervical"}
 _ROOT_AFTER = re.compile(r"[\s-]*(?:nerve[\s-]+)?(?:roots?|radicul\w*|nerves?)\b", re.IGNORECASE)
 
 
-def _place(r: _Raw, level: str, unit_levels: list[_Raw], turn_levels: list[_Raw]) -> str | None:
+def _place(
+    r: _Raw, level: str, unit_levels: list[_Raw], turn_levels: list[_Raw], text: str
+) -> str | None:
     """The region of a finding at ``level``; may narrow ``r.level`` to a segment.
 
     - a segment ("L5-S1") is its own region;
     - a slipped vertebra ("anterolisthesis of L5") slips on the one below: L5-S1;
     - a root ("L5 radiculopathy") or lone vertebra ("instability at L5") takes the region of a
       segment through it named in the same unit, else in the same turn ("compressing the L5
-      root at L5-S1"); a radiculopathy keeps the root as its level, anything else takes the
-      segment;
+      root at L5-S1"), one in the same clause first (``_segment_through``); a radiculopathy
+      keeps the root as its level, anything else takes the segment;
     - otherwise a root's region is ``normalize.region_of_root`` (S1 -> lumbosacral by
       convention) and a vertebra's ``normalize.region_of_level`` (None at a junction).
     """
@@ -811,7 +813,9 @@ def _place(r: _Raw, level: str, unit_levels: list[_Raw], turn_levels: list[_Raw]
         if below is not None:
             r.level = below
             return normalize.region_of_level(below)
-    seg = _segment_through(r, level, unit_levels) or _segment_through(r, level, turn_levels)
+    seg = _segment_through(r, level, unit_levels, text) or _segment_through(
+        r, level, turn_levels, text
+    )
     if seg is not None:
         if r.concept != "radiculopathy":
             r.level = seg
@@ -821,8 +825,10 @@ def _place(r: _Raw, level: str, unit_levels: list[_Raw], turn_levels: list[_Raw]
     return normalize.region_of_level(level)
 
 
-def _segment_through(r: _Raw, vertebra: str, levels: list[_Raw]) -> str | None:
-    """The nearest named segment that the vertebra (or root) ``vertebra`` takes part in."""
+def _segment_through(r: _Raw, vertebra: str, levels: list[_Raw], text: str) -> str | None:
+    """The named segment that the vertebra (or root) ``vertebra`` takes part in: the nearest one
+    in the same clause, else the nearest. In "L4-L5 herniation with L5 radiculopathy and L5-S1
+    herniation with S1 radiculopathy" the L5 root goes with L4-L5, though L5-S1 is closer."""
     through = [
         o
         for o in levels
@@ -831,8 +837,19 @@ def _segment_through(r: _Raw, vertebra: str, levels: list[_Raw]) -> str | None:
         and normalize.is_segment(o.level)
         and vertebra in o.level.split("-")
     ]
+    if len(through) > 1:
+        same_clause = [o for o in through if not _CLAUSE_BREAK.search(_between(text, r, o))]
+        through = same_clause or through
     best = _nearest(r, through)
     return best.level if best else None
+
+
+# What ends a clause between a root and a segment: "..., and", "but", "while", ";".
+_CLAUSE_BREAK = re.compile(r"[;.]|\b(?:and|but|while|whereas|plus)\b", re.IGNORECASE)
+
+
+def _between(text: str, a: _Raw, b: _Raw) -> str:
+    return text[a.end : b.start] if a.end <= b.start else text[b.end : a.start]
 
 
 def _nearest(r: _Raw, others: Iterable[_Raw]) -> _Raw | None:
