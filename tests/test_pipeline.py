@@ -190,6 +190,26 @@ def test_two_regions_take_one_code_each(
     assert not absent & all_codes(r)
 
 
+def test_a_pitfall_about_one_region_ignores_another(spine_pipeline: Pipeline) -> None:
+    """M53.87's "more specific code" pitfall is about L5-S1: a herniation at L4-L5 leaves a
+    coexisting L5-S1 ligament syndrome its M53.87; one at L5-S1 takes it away, with the warning.
+    """
+    text = (
+        "Doctor: The MRI shows a right {level} disc herniation with right {root} radiculopathy.\n"
+        "Doctor: Separately, you are tender over the left iliolumbar ligament.\n"
+        "Doctor: Assessment: right {level} disc herniation with {root} radiculopathy, and a "
+        "chronic left iliolumbar ligament syndrome at L5-S1."
+    )
+    other = spine_pipeline.suggest(text.format(level="L4-L5", root="L5"))
+    assert suggested(other) == {"M51.16", "M53.87"}, [c.code for c in other.codes]
+    assert "m53-87-more-specific-code" not in {w.rule for w in other.warnings}
+
+    same = spine_pipeline.suggest(text.format(level="L5-S1", root="S1"))
+    assert "M51.17" in suggested(same)
+    assert "M53.87" not in all_codes(same)
+    assert "m53-87-more-specific-code" in {w.rule for w in same.warnings}
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

@@ -314,7 +314,7 @@ class Guard:
         actions: list[GuardAction],
     ) -> tuple[list[CodeSuggestion], list[CodingWarning]]:
         facts = Facts.of(ctx.findings, ctx.transcript.text)
-        hits = evaluate(ctx.rules, {s.code for s in kept} | set(ctx.candidates), facts)
+        hits = evaluate(ctx.rules, {s.code for s in kept} | set(ctx.candidates), facts, ctx.codeset)
         have = {w.rule for w in warnings}
         out = []
         for s in kept:

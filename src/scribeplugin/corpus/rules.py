@@ -48,6 +48,13 @@ class When(BaseModel):
     uncertain_any: list[str] = Field(
         default_factory=list, description="a finding stated only as possible or probable"
     )
+    same_region: bool = Field(
+        default=False,
+        description=(
+            "findings_all and findings_any count only at the region of a matched code "
+            "(M53.87: lumbosacral) or at no documented region"
+        ),
+    )
 
     @field_validator("codes_any", "codes_none")
     @classmethod

@@ -117,6 +117,17 @@ def leaf_for_region(cs: CodeSet, category: str, region: str | None) -> str | Non
     return None
 
 
+def region_of_code(cs: CodeSet, code: str) -> str | None:
+    """The region a code's official description names (M53.87 -> lumbosacral), if any."""
+    entry = cs.get(code)
+    if entry is None:
+        return None
+    for region, phrase in REGION_PHRASE.items():
+        if re.search(rf"(^|[ ,]){re.escape(phrase)}\b", entry.description):
+            return region
+    return None
+
+
 _LATERALITY_SUFFIX = {"right": "right side", "left": "left side"}
 
 
@@ -296,6 +307,12 @@ def pain_link_doubted(facts: Facts) -> bool:
         if _HEDGE.search(sentence) and _LINK.search(sentence):
             return True
     return False
+
+
+def regions_of(finding: Finding, facts: Facts) -> set[str | None]:
+    """Where a finding is documented: its own or nearby region and the levels listed with it
+    (None when nowhere)."""
+    return {near_region(finding, facts)[0], *_listed_levels(finding, facts)}
 
 
 def _in_region(findings: list[Finding], region: str | None, facts: Facts) -> list[Finding]:

@@ -154,7 +154,7 @@ class RulesDrafter:
             analysis = Analysis.of(ctx.findings, cs, text)
         facts, proposals = analysis.facts, analysis.proposals
         chosen = {p.code for p in proposals}
-        hits = evaluate(ctx.rules, chosen | analysis.naive | set(ctx.candidates), facts)
+        hits = evaluate(ctx.rules, chosen | analysis.naive | set(ctx.candidates), facts, cs)
         forbidden = {p.code for p in proposals for h in hits if h.forbids(p.code)}
 
         codes: list[CodeSuggestion] = []

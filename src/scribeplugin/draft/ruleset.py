@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scribeplugin.corpus.rules import LoadedRule, Rule, code_matches
-from scribeplugin.draft.coding import Facts
+from scribeplugin.draft.coding import Facts, region_of_code, regions_of
+
+if TYPE_CHECKING:
+    from scribeplugin.codeset import CodeSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +48,13 @@ class CodeMatcher:
         return tuple(sorted({c for p in patterns for c in self.of(p)}))
 
 
-def evaluate(rules: Iterable[LoadedRule], codes: Iterable[str], facts: Facts) -> list[RuleHit]:
+def evaluate(
+    rules: Iterable[LoadedRule], codes: Iterable[str], facts: Facts, codeset: CodeSet | None = None
+) -> list[RuleHit]:
     """Rules whose every condition holds. Findings count when present; ``uncertain_any`` when
-    stated only as possible and never as present."""
+    stated only as possible and never as present. With ``codeset``, a ``same_region`` rule counts
+    only the findings documented at the region of the codes it matched (or at none): an L4-L5
+    herniation does not make a coexisting L5-S1 ligament syndrome's M53.87 "more specific"."""
     matcher = CodeMatcher(codes)
     present = facts.concepts()
     uncertain = {f.concept for f in facts.uncertain} - present
@@ -58,9 +66,19 @@ def evaluate(rules: Iterable[LoadedRule], codes: Iterable[str], facts: Facts) ->
             continue
         if w.codes_none and matcher.any(w.codes_none):
             continue
-        if w.findings_all and not set(w.findings_all) <= present:
+        here = present
+        if w.same_region and codeset is not None:
+            regions = {region_of_code(codeset, c) for c in matched} - {None}
+            if regions:
+                here = {
+                    c
+                    for f in facts.present
+                    if regions_of(f, facts) & (regions | {None})
+                    for c in f.concept_ids
+                }
+        if w.findings_all and not set(w.findings_all) <= here:
             continue
-        if w.findings_any and not set(w.findings_any) & present:
+        if w.findings_any and not set(w.findings_any) & here:
             continue
         if w.findings_none and set(w.findings_none) & present:
             continue
