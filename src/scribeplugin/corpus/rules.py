@@ -51,8 +51,8 @@ class When(BaseModel):
     same_region: bool = Field(
         default=False,
         description=(
-            "findings_all and findings_any count only at the region of a matched code "
-            "(M53.87: lumbosacral) or at no documented region"
+            "findings_all and findings_any (condition concepts) count only where documented "
+            "at the region of a matched code (M53.87: lumbosacral) or at no region"
         ),
     )
 

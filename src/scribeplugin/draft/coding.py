@@ -61,9 +61,13 @@ class Facts:
     text: str = ""  # the transcript, for the few cues that are not findings (pain attribution)
     # Present concepts with the regions and sides they carry (``has`` asks it often).
     present_concepts: frozenset[str] = field(init=False, default=frozenset())
+    # Present findings by turn, in ``present`` order: "near" and "listed" look within a turn.
+    present_by_turn: dict[int, list[Finding]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.present_concepts = frozenset(c for f in self.present for c in f.concept_ids)
+        for f in self.present:
+            self.present_by_turn.setdefault(f.turn_index, []).append(f)
 
     @classmethod
     def of(cls, findings: Iterable[Finding], text: str = "") -> Facts:
@@ -179,11 +183,8 @@ def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Findin
         return region, []
     near = [
         f
-        for f in facts.present
-        if own_region(f) is not None
-        and f.turn_index == finding.turn_index
-        and abs(f.start - finding.start) <= NEAR
-        and f is not finding
+        for f in facts.present_by_turn.get(finding.turn_index, ())
+        if own_region(f) is not None and abs(f.start - finding.start) <= NEAR and f is not finding
     ]
     if not near:
         return None, []
@@ -197,9 +198,8 @@ def _placing_levels(finding: Finding, region: str, facts: Facts) -> list[Finding
     root = finding.level or ""
     near = [
         f
-        for f in facts.present
+        for f in facts.present_by_turn.get(finding.turn_index, ())
         if f.concept == "level"
-        and f.turn_index == finding.turn_index
         and abs(f.start - finding.start) <= NEAR
         and (
             f.level == root or (f.level and root in f.level.split("-") and own_region(f) == region)
@@ -240,7 +240,7 @@ def _listed_levels(finding: Finding, facts: Facts) -> list[str]:
     level that opens the next mention ("and L5-S1 disc herniation") is not."""
     out = []
     end = finding.end
-    same_turn = [f for f in facts.present if f.turn_index == finding.turn_index]
+    same_turn = facts.present_by_turn.get(finding.turn_index, [])
     if facts.text:
         joined = [
             f

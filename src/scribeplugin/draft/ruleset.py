@@ -70,12 +70,7 @@ def evaluate(
         if w.same_region and codeset is not None:
             regions = {region_of_code(codeset, c) for c in matched} - {None}
             if regions:
-                here = {
-                    c
-                    for f in facts.present
-                    if regions_of(f, facts) & (regions | {None})
-                    for c in f.concept_ids
-                }
+                here = _present_at(facts, {*w.findings_any, *w.findings_all}, regions | {None})
         if w.findings_all and not set(w.findings_all) <= here:
             continue
         if w.findings_any and not set(w.findings_any) & here:
@@ -86,3 +81,12 @@ def evaluate(
             continue
         hits.append(RuleHit(r, matched))
     return hits
+
+
+def _present_at(facts: Facts, concepts: set[str], regions: set[str | None]) -> set[str]:
+    """Which of ``concepts`` have a present finding documented at one of ``regions``."""
+    return {
+        f.concept
+        for f in facts.present
+        if f.concept in concepts and not regions_of(f, facts).isdisjoint(regions)
+    }
