@@ -210,6 +210,26 @@ def test_a_pitfall_about_one_region_ignores_another(spine_pipeline: Pipeline) ->
     assert "m53-87-more-specific-code" in {w.rule for w in same.warnings}
 
 
+def test_sciatica_the_clinician_does_not_put_down_to_the_disc_is_coded_apart(
+    spine_pipeline: Pipeline,
+) -> None:
+    doubted = spine_pipeline.suggest(
+        "Doctor: Your MRI shows a small central L4-L5 disc protrusion that does not reach the "
+        "nerve roots, and I don't think it explains your right leg.\nDoctor: Assessment: "
+        "right-sided sciatica, cause not determined, and a small L4-L5 disc protrusion."
+    )
+    assert suggested(doubted) == {"M51.26", "M54.31"}, [c.code for c in doubted.codes]
+    assert "m54-31-disc-cause" not in {w.rule for w in doubted.warnings}
+    assert "m51-26-sciatica-link" in {p.id for p in doubted.prompts}  # still asks
+
+    linked = spine_pipeline.suggest(
+        "Doctor: Your MRI shows a right L4-L5 disc protrusion, and that is where your right "
+        "sciatica comes from.\nDoctor: Assessment: right sciatica from the L4-L5 disc protrusion."
+    )
+    assert suggested(linked) == {"M51.16"}
+    assert "m54-31-disc-cause" in {w.rule for w in linked.warnings}
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

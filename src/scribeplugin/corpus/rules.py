@@ -48,6 +48,13 @@ class When(BaseModel):
     uncertain_any: list[str] = Field(
         default_factory=list, description="a finding stated only as possible or probable"
     )
+    unless_link_doubted: bool = Field(
+        default=False,
+        description=(
+            "the rule does not apply when a clinician doubts or denies that the disc causes the "
+            "pain ('I don't think it explains your leg', 'cause not determined')"
+        ),
+    )
     same_region: bool = Field(
         default=False,
         description=(

@@ -63,6 +63,7 @@ class Facts:
     present_concepts: frozenset[str] = field(init=False, default=frozenset())
     # Present findings by turn, in ``present`` order: "near" and "listed" look within a turn.
     present_by_turn: dict[int, list[Finding]] = field(init=False, default_factory=dict)
+    _link_doubted: bool | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.present_concepts = frozenset(c for f in self.present for c in f.concept_ids)
@@ -96,6 +97,12 @@ class Facts:
     def concepts(self) -> set[str]:
         """Present concepts, with the region and side a finding carries (L5-S1 -> lumbosacral)."""
         return set(self.present_concepts)
+
+    def link_doubted(self) -> bool:
+        """``pain_link_doubted`` of this visit, worked out once."""
+        if self._link_doubted is None:
+            self._link_doubted = pain_link_doubted(self)
+        return self._link_doubted
 
 
 def dominant_region(facts: Facts) -> tuple[str | None, list[Finding]]:
@@ -404,7 +411,7 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
             out.append(Proposal(code, path, anchor + region_ev(anchor[0]), **kw))
 
     radicular_all = facts.get("radiculopathy", "sciatica")
-    link_doubted = pain_link_doubted(facts)
+    link_doubted = facts.link_doubted()
     non_spinal = has("kidney_stone", "non_spinal_cause")
     explained_radiculopathy: set[str | None] = set()
 
