@@ -230,6 +230,25 @@ def test_sciatica_the_clinician_does_not_put_down_to_the_disc_is_coded_apart(
     assert "m54-31-disc-cause" in {w.rule for w in linked.warnings}
 
 
+def test_lumbosacral_ddd_without_a_level_asks_for_the_level(spine_pipeline: Pipeline) -> None:
+    """'Lumbosacral' often means the whole low back; the disc degeneration code follows the
+    disc, so without a level there is no M51.37- to suggest (card M51.370, lumbosacral-meaning)."""
+    vague = spine_pipeline.suggest(
+        "Doctor: The old X-ray report only says lumbosacral degenerative disc disease.\n"
+        "Doctor: Assessment: lumbosacral DDD with axial back pain; I'll review the films for "
+        "the level."
+    )
+    assert not suggested(vague)
+    assert [(c.code, c.status) for c in vague.codes] == [("M51.3", "needs_documentation")]
+    assert "missing-level-or-region" in {p.id for p in vague.prompts}
+
+    placed = spine_pipeline.suggest(
+        "Doctor: The MRI shows lumbosacral degenerative disc disease at L5-S1.\n"
+        "Doctor: Assessment: L5-S1 disc degeneration with back pain only, no leg symptoms."
+    )
+    assert suggested(placed) == {"M51.370"}
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

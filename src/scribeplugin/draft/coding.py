@@ -452,6 +452,11 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     for region, found in by_region(facts, "disc_degeneration").items():
         f = found[0]
         radicular = _in_region(facts.get("radiculopathy"), region, facts)
+        if region == "region_lumbosacral" and not any(x.level for x in found):
+            # "Lumbosacral DDD" with no level: many clinicians mean the whole low back, and the
+            # code follows the disc (L5-S1 is M51.37-, L4-L5 M51.36-), so ask for the level.
+            add("M51.3", "disc_degeneration", [f], None, naive=["M51.370", "M51.360"])
+            continue
         if region in {"region_lumbar", "region_lumbosacral"}:
             if radicular and region not in herniated:
                 add(
