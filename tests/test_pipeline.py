@@ -249,6 +249,45 @@ def test_lumbosacral_ddd_without_a_level_asks_for_the_level(spine_pipeline: Pipe
     assert suggested(placed) == {"M51.370"}
 
 
+@pytest.mark.parametrize(
+    ("transcript", "codes"),
+    [
+        (
+            "Doctor: You were rear-ended yesterday and your neck hurts.\nDoctor: Assessment: "
+            "traumatic C5-C6 disc herniation from the crash. This is the first visit for it.",
+            [("S13.0XXA", "suggested")],
+        ),
+        (
+            "Doctor: This is a follow-up for the traumatic L4-L5 disc rupture from your fall last "
+            "month; it is healing as expected.",
+            [("S33.0XXD", "suggested")],
+        ),
+        (
+            "Doctor: The CT after the crash shows a traumatic dislocation of L2 on L3. First "
+            "treatment today.",
+            [("S33.121A", "suggested")],
+        ),
+        (
+            # S33.1 has no L5/S1 code: the category, and a prompt.
+            "Doctor: The CT after the fall shows a traumatic subluxation at L5-S1. First "
+            "treatment today.",
+            [("S33.1", "needs_documentation")],
+        ),
+        (
+            "Doctor: No traumatic disc rupture; this is an old degenerative L4-L5 disc "
+            "herniation, no injury.",
+            [("M51.26", "suggested")],
+        ),
+    ],
+    ids=["cervical-disc", "lumbar-disc-follow-up", "dislocation", "l5-s1-slip", "negated"],
+)
+def test_traumatic_disc_and_slip_are_injuries(
+    spine_pipeline: Pipeline, transcript: str, codes: list[tuple[str, str]]
+) -> None:
+    r = spine_pipeline.suggest(transcript)
+    assert [(c.code, c.status) for c in r.codes] == codes
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

@@ -66,6 +66,14 @@ CONCEPTS: dict[str, Concept] = {
         ),
         Concept("coccyx_fracture", _C.condition, "fracture of the coccyx (tailbone)"),
         Concept("nerve_root_injury", _C.condition, "traumatic injury of a nerve root"),
+        Concept(
+            "traumatic_disc_rupture", _C.condition, "a disc torn by a current injury (traumatic)"
+        ),
+        Concept(
+            "traumatic_subluxation",
+            _C.condition,
+            "a vertebra subluxed or dislocated by a current injury (traumatic)",
+        ),
         Concept("sciatic_nerve_lesion", _C.condition, "piriformis syndrome, sciatic nerve lesion"),
         Concept("vertebrogenic_pain", _C.symptom, "vertebrogenic (endplate, Modic) low back pain"),
         Concept("congenital", _C.cause, "congenital or dysplastic origin of a spinal condition"),

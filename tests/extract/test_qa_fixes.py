@@ -426,6 +426,29 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         "Left L5 radiculopathy from a foraminal disc at L5-S1, and the L4-L5 disc is normal.",
         [("radiculopathy", "present", {"level": "L5", "region": LS})],
     ),
+    # 12. injuries named as traumatic (m51-traumatic-disc-rupture-ladder-fall,
+    # m43-16-acute-traumatic-subluxation)
+    (
+        "12 traumatic disc",
+        "Assessment: acute traumatic rupture of the L4-L5 disc from the fall.",
+        [("traumatic_disc_rupture", "present", {"level": "L4-L5", "region": LUMBAR})],
+    ),
+    (
+        "12 traumatic disc herniation",
+        "Traumatic C5-C6 disc herniation from the crash.",
+        [("traumatic_disc_rupture", "present", {"region": "region_cervical"})],
+    ),
+    (
+        "12 no traumatic rupture",
+        "No traumatic disc rupture; the L4-L5 herniation is old.",
+        [("traumatic_disc_rupture", "negated", {}), ("disc_herniation", "present", {})],
+    ),
+    (
+        "12 traumatic subluxation",
+        "The CT shows an acute traumatic subluxation of L3 on L4.",
+        [("traumatic_subluxation", "present", {"level": "L3-L4", "region": LUMBAR})],
+    ),
+    ("12 a plain herniation", "L4-L5 disc herniation.", [("traumatic_disc_rupture", "absent", {})]),
 ]
 
 

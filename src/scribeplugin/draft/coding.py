@@ -415,8 +415,13 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     non_spinal = has("kidney_stone", "non_spinal_cause")
     explained_radiculopathy: set[str | None] = set()
 
+    # A disc or a vertebra the clinician calls traumatic is an injury of this encounter: coded
+    # in chapter 19 (below), not as M50/M51 or M43.1, which exclude it.
+    torn = by_region(facts, "traumatic_disc_rupture")
+    subluxed = by_region(facts, "traumatic_subluxation")
+
     # Disc displacement (herniation), with or without radiculopathy, per region.
-    herniated = by_region(facts, "disc_herniation")
+    herniated = {r: f for r, f in by_region(facts, "disc_herniation").items() if r not in torn}
     for region, found in herniated.items():
         f = found[0]
         radicular = _in_region(radicular_all, region, facts)
@@ -560,6 +565,8 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         if concept == "spondylolisthesis" and has("congenital"):
             continue
         groups = by_region(facts, concept)
+        if concept == "spondylolisthesis":
+            groups = {r: f for r, f in groups.items() if r not in subluxed}
         if multiple and len([r for r in groups if r]) >= 2:
             found = [g[0] for g in groups.values()]
             out.append(Proposal(multiple, f"{concept}_multiple", found))
@@ -626,6 +633,40 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
             # No injury event and no word on the encounter: A or D cannot be told.
             p.missing.append("encounter_type")
         out.append(p)
+
+    # Traumatic disc rupture and traumatic subluxation or dislocation, by region (and level).
+    for region, found in torn.items():
+        f = found[0]
+        stem = _DISC_RUPTURE.get(region or "")
+        if stem is None:
+            out.append(Proposal("S33.0", "traumatic_disc_rupture", [f], False, ["level_or_region"]))
+            continue
+        code = stem + _encounter_of(f, facts, seventh)
+        careless = [c for c in (leaf_for_region(cs, "M51.2", region),) if c]  # M51.26, M51.27
+        out.append(
+            Proposal(
+                code, "traumatic_disc_rupture", [f, *region_ev(f), *injury[:1]], naive=careless
+            )
+        )
+    for region, found in subluxed.items():
+        f = found[0]
+        category = _SUBLUXATION.get(region or "", "S33.1")
+        level = next((x.level for x in found if x.level), None)
+        kind = "Dislocation" if "disloc" in f.text.lower() else "Subluxation"
+        code = _subluxation_leaf(cs, category, level, kind, _encounter_of(f, facts, seventh))
+        if code is None:
+            # A lumbosacral or unnamed level has no leaf of its own: the note must name it.
+            out.append(Proposal(category, "traumatic_subluxation", [f], False, ["level_or_region"]))
+        else:
+            careless = [c for c in (leaf_for_region(cs, "M43.1", region),) if c]  # M43.16
+            out.append(
+                Proposal(
+                    code,
+                    "traumatic_subluxation",
+                    [f, *region_ev(f), *injury[:1]],
+                    naive=careless,
+                )
+            )
 
     # Fractures and nerve root injuries carry the encounter's 7th character too.
     fracture_7th = "S" if sequela else "D" if has("subsequent_encounter") else "A"
@@ -727,6 +768,35 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
             )
         )
     return _dedupe(out)
+
+
+# Traumatic rupture of an intervertebral disc by region (S33.0 is "lumbar": it holds the
+# L5-S1 disc too); the 7th character is appended.
+_DISC_RUPTURE = {
+    "region_cervical": "S13.0XX",
+    "region_thoracic": "S23.0XX",
+    "region_lumbar": "S33.0XX",
+    "region_lumbosacral": "S33.0XX",
+}
+_SUBLUXATION = {"region_cervical": "S13.1", "region_thoracic": "S23.1", "region_lumbar": "S33.1"}
+_ENCOUNTER_TEXT = {"A": "initial encounter", "D": "subsequent encounter", "S": "sequela"}
+
+
+def _subluxation_leaf(
+    cs: CodeSet, category: str, level: str | None, kind: str, seventh: str
+) -> str | None:
+    """S33.1 + L3-L4 + Subluxation + A -> S33.130A ("Subluxation of L3/L4 lumbar vertebra,
+    initial encounter"); None when the level has no code of its own (L5-S1) or is not named."""
+    if not level or "-" not in level:
+        return None
+    upper, lower = level.split("-", 1)
+    head = f"{kind} of {upper}/{lower} "
+    tail = _ENCOUNTER_TEXT[seventh]
+    for code in cs.billable_descendants(category):
+        d = cs.lookup(code).description
+        if d.startswith(head) and d.endswith(tail):
+            return code
+    return None
 
 
 def naive_codes(facts: Facts, cs: CodeSet) -> list[str]:

@@ -298,6 +298,19 @@ TARGETS: dict[str, list[str]] = {
         "root|roots",
         "nerve? root|roots was|were|got|has|had been? avulsed|stretched|injured|damaged",
     ],
+    # Injuries named as such: the word "traumatic" (or a dislocation) is what makes a torn disc or
+    # a slipped vertebra an injury code rather than M51.- or M43.1-.
+    "traumatic_disc_rupture": [
+        "traumatic|traumatically disc|disk? rupture|ruptured|herniation|herniated|tear|torn",
+        "traumatic|traumatically ruptured|torn|herniated disc|disk",
+        "traumatic rupture|tear|herniation of @MY? @LEVELTOK? -|–? @LEVELTOK? disc|disk",
+        "traumatic @LEVELTOK -|–? @LEVELTOK disc|disk rupture|herniation|tear",
+    ],
+    "traumatic_subluxation": [
+        "traumatic|traumatically subluxation|subluxations|subluxed|dislocation|dislocations|"
+        "dislocated",
+        "traumatic @LEVELTOK -|–|/|on? @LEVELTOK? subluxation|dislocation",
+    ],
     "sciatic_nerve_lesion": [
         "piriformis syndrome|entrapment|compression",
         "deep gluteal syndrome",
