@@ -288,6 +288,44 @@ def test_traumatic_disc_and_slip_are_injuries(
     assert [(c.code, c.status) for c in r.codes] == codes
 
 
+@pytest.mark.parametrize(
+    ("transcript", "codes", "confirm"),
+    [
+        (
+            "Doctor: The MRI shows infection in the L2-L3 disc and in the bone of both vertebral "
+            "bodies.\nDoctor: My diagnosis is discitis at L2-L3 with vertebral osteomyelitis of "
+            "L2 and L3.",
+            {"M46.46", "M46.26"},
+            False,
+        ),
+        (
+            "Doctor: Assessment: T8 vertebral osteomyelitis. Biopsy and antibiotics.",
+            {"M46.24"},
+            False,
+        ),
+        (
+            "Doctor: Assessment: L5-S1 spondylodiscitis. Is vertebral osteomyelitis also present? "
+            "We'll ask radiology.",
+            {"M46.47"},
+            True,
+        ),
+        ("Doctor: The foot X-ray shows osteomyelitis of the toe; your back is fine.", set(), False),
+    ],
+    ids=["with-discitis", "thoracic", "asked-only", "not-the-spine"],
+)
+def test_vertebral_osteomyelitis_has_its_own_code(
+    spine_pipeline: Pipeline, transcript: str, codes: set[str], confirm: bool
+) -> None:
+    r = spine_pipeline.suggest(transcript)
+    assert suggested(r) == codes, [(c.code, c.status) for c in r.codes]
+    prompts = {p.id: p for p in r.prompts}
+    assert ("confirm-vertebral-osteomyelitis" in prompts) == confirm
+    if confirm:
+        assert [c.ref for c in prompts["confirm-vertebral-osteomyelitis"].citations] == [
+            "tabular:M46.2"
+        ]
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

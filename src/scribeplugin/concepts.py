@@ -79,6 +79,7 @@ CONCEPTS: dict[str, Concept] = {
         Concept("congenital", _C.cause, "congenital or dysplastic origin of a spinal condition"),
         Concept("pyogenic", _C.cause, "pyogenic or bacterial infection (staph, MSSA, E. coli)"),
         Concept("discitis", _C.condition, "infection of the disc space"),
+        Concept("vertebral_osteomyelitis", _C.condition, "infection of a vertebral body (bone)"),
         Concept("sprain", _C.condition, "ligament sprain of the spine"),
         Concept("strain", _C.condition, "muscle or tendon strain"),
         Concept("dorsopathy", _C.condition, "a back disorder named only in general terms"),

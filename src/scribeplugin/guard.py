@@ -55,6 +55,7 @@ SUPPORT: dict[str, set[str]] = {
     "M47.8": {"spondylosis", "facet_arthropathy"},
     "M43.1": {"spondylolisthesis"},
     "M46.4": {"discitis"},
+    "M46.2": {"vertebral_osteomyelitis"},
     "M53.2": {"instability"},
     "M53.8": {"ligament_syndrome", "dorsopathy"},
     "Q76.4": {"transitional_vertebra"},

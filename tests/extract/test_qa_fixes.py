@@ -449,6 +449,25 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("traumatic_subluxation", "present", {"level": "L3-L4", "region": LUMBAR})],
     ),
     ("12 a plain herniation", "L4-L5 disc herniation.", [("traumatic_disc_rupture", "absent", {})]),
+    # 13. the bone's infection beside the disc's (m46-46-spondylodiscitis-with-osteomyelitis)
+    (
+        "13 vertebral osteomyelitis",
+        "My diagnosis is discitis at L2-L3 with vertebral osteomyelitis of L2 and L3.",
+        [
+            ("vertebral_osteomyelitis", "present", {"region": LUMBAR}),
+            ("discitis", "present", {"level": "L2-L3"}),
+        ],
+    ),
+    (
+        "13 a query is possible",
+        "Query to the attending: is vertebral osteomyelitis also present?",
+        [("vertebral_osteomyelitis", "possible", {})],
+    ),
+    (
+        "13 not the foot's",
+        "The X-ray shows osteomyelitis of the toe.",
+        [("vertebral_osteomyelitis", "absent", {})],
+    ),
 ]
 
 

@@ -172,19 +172,23 @@ _LEG_CONCEPTS = {"sciatica", "leg_pain", "radiculopathy", "paresthesia", "weakne
 def own_region(f: Finding) -> str | None:
     """The region a finding itself names. A lone vertebra or nerve root ("L5", "the S1 root")
     names no region: an L5 root runs through both L4-L5 and L5-S1. A radiculopathy of a root
-    is the exception: extraction placed it (a segment through the root named with it, else the
-    root's own region, S1 -> lumbosacral), so "S1 radiculopathy, lumbar and lumbosacral" does
-    not take the nearer word "lumbar"."""
-    if f.level and "-" not in f.level and f.concept != "radiculopathy":
+    and an infected vertebral body are the exceptions: extraction placed them (a segment through
+    the root or vertebra named with it, else its own region: S1 root -> lumbosacral, T8 ->
+    thoracic, none at a junction), so "S1 radiculopathy, lumbar and lumbosacral" does not take
+    the nearer word "lumbar"."""
+    if f.level and "-" not in f.level and f.concept not in _PLACED_AT_A_VERTEBRA:
         return None
     return f.region
+
+
+_PLACED_AT_A_VERTEBRA = {"radiculopathy", "vertebral_osteomyelitis"}
 
 
 def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Finding]]:
     """The region a finding names itself, or one named close to it in the same turn."""
     region = own_region(finding)
     if region and finding.level and "-" not in finding.level:
-        # A radiculopathy of a root: the level mentions that place it are its evidence.
+        # A root's radiculopathy, a vertebra's infection: the levels that place it are evidence.
         return region, _placing_levels(finding, region, facts)[:1]
     if region:
         return region, []
@@ -200,8 +204,9 @@ def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Findin
 
 
 def _placing_levels(finding: Finding, region: str, facts: Facts) -> list[Finding]:
-    """Level mentions near a root's radiculopathy that place it in ``region``, nearest first:
-    a segment through the root ("L4-L5" for an L5 radiculopathy), then the root itself."""
+    """Level mentions near a finding at one root or vertebra that place it in ``region``,
+    nearest first: a segment through it ("L4-L5" for an L5 radiculopathy), then the root or
+    vertebra itself."""
     root = finding.level or ""
     near = [
         f
@@ -579,6 +584,10 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
                 region,
                 naive=["M53.86", "M53.87"] if concept == "instability" else [],
             )
+
+    # Vertebral osteomyelitis: the bone's infection has its own code beside the disc's (M46.2-).
+    for region, found in by_region(facts, "vertebral_osteomyelitis").items():
+        add("M46.2", "vertebral_osteomyelitis", [found[0]], region)
 
     # A named lumbosacral disorder no category covers: other specified dorsopathy by region.
     for region, found in by_region(facts, "ligament_syndrome").items():

@@ -251,6 +251,9 @@ CONFIRM_CATEGORY = {
     "sacroiliitis": "M46.1",
     "pseudarthrosis": "M96",
     "osteoporotic_fracture": "M80.0",
+    "vertebral_osteomyelitis": "M46.2",
+    "traumatic_disc_rupture": "S33.0",
+    "traumatic_subluxation": "S33.1",
 }
 
 

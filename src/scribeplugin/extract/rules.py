@@ -353,6 +353,12 @@ TARGETS: dict[str, list[str]] = {
         "intervertebral? disc|disk|discs|disks|space",
         "infection|infections in|of @MY? intervertebral disc|disk|discs|disks",
     ],
+    # Only the spine's: "osteomyelitis" alone may be a foot's.
+    "vertebral_osteomyelitis": [
+        "vertebral|spinal|spine|vertebral-body osteomyelitis",
+        "osteomyelitis of|in|at @MY? vertebra|vertebrae|vertebral|spine|@LEVELTOK",
+        "@LEVELTOK and|-|–? @LEVELTOK? vertebral? osteomyelitis",
+    ],
     "sprain": ["sprain|sprained|sprains|whiplash"],
     "strain": [
         "strain|strained|strains",
