@@ -326,6 +326,19 @@ def test_vertebral_osteomyelitis_has_its_own_code(
         ]
 
 
+def test_a_word_only_reported_can_still_raise_a_query(spine_pipeline: Pipeline) -> None:
+    """A rule on ``mentioned_any`` fires on a finding stated only as possible: "myelopathy" read
+    from a referral letter beside L5-S1 spondylosis asks the clinician what is meant."""
+    reported = spine_pipeline.suggest(
+        "Doctor: The referral letter says L5-S1 spondylosis with myelopathy.\nDoctor: Your "
+        "reflexes and gait are normal. Assessment: L5-S1 facet spondylosis."
+    )
+    assert suggested(reported) == {"M47.817"}
+    assert "m47-817-no-lumbosacral-myelopathy" in {p.id for p in reported.prompts}
+    quiet = spine_pipeline.suggest("Doctor: Assessment: L5-S1 facet spondylosis.")
+    assert "m47-817-no-lumbosacral-myelopathy" not in {p.id for p in quiet.prompts}
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

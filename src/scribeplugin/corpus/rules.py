@@ -48,6 +48,10 @@ class When(BaseModel):
     uncertain_any: list[str] = Field(
         default_factory=list, description="a finding stated only as possible or probable"
     )
+    mentioned_any: list[str] = Field(
+        default_factory=list,
+        description="a finding asserted present or stated as possible (a referral letter's word)",
+    )
     unless_link_doubted: bool = Field(
         default=False,
         description=(
@@ -71,7 +75,9 @@ class When(BaseModel):
                 raise ValueError(f"{c!r} is not an ICD-10-CM code or code pattern like 'M51.1-'")
         return v
 
-    @field_validator("findings_all", "findings_any", "findings_none", "uncertain_any")
+    @field_validator(
+        "findings_all", "findings_any", "findings_none", "uncertain_any", "mentioned_any"
+    )
     @classmethod
     def _known_concepts(cls, v: list[str]) -> list[str]:
         unknown = [c for c in v if not is_concept(c)]

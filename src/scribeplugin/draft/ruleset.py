@@ -79,6 +79,8 @@ def evaluate(
             continue
         if w.uncertain_any and not set(w.uncertain_any) & uncertain:
             continue
+        if w.mentioned_any and not set(w.mentioned_any) & (present | uncertain):
+            continue
         if w.unless_link_doubted and facts.link_doubted():
             continue
         hits.append(RuleHit(r, matched))
