@@ -339,6 +339,20 @@ def test_a_word_only_reported_can_still_raise_a_query(spine_pipeline: Pipeline) 
     assert "m47-817-no-lumbosacral-myelopathy" not in {p.id for p in quiet.prompts}
 
 
+def test_pitfall_warnings_name_the_documented_side(spine_pipeline: Pipeline) -> None:
+    """The careless alternative to a radiculopathy is M54.4- on the side documented, so the
+    warning is that side's, and no warning talks about a side nobody coded."""
+    r = spine_pipeline.suggest(
+        "Doctor: Nerve testing confirms a left L4 radiculopathy; the MRI shows no disc "
+        "herniation, stenosis or arthritis to explain it.\nDoctor: Assessment: left L4 "
+        "radiculopathy, cause not yet found."
+    )
+    assert suggested(r) == {"M54.16"}
+    rules = {w.rule for w in r.warnings}
+    assert "m54-42-not-radiculopathy" in rules
+    assert not {"m54-41-laterality-mismatch", "m54-40-side-not-recorded"} & rules, rules
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

@@ -701,7 +701,12 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     for region, found in by_region(facts, "radiculopathy").items():
         if region in explained_radiculopathy or (region is None and explained_radiculopathy):
             continue
-        add("M54.1", "radiculopathy", [found[0]], region, naive=["M54.41", "M54.42", "M54.40"])
+        # The slip the seed page made: radiculopathy as M54.4- (lumbago with sciatica), on the
+        # documented side.
+        side, _ = side_of(facts, found)
+        sides = ("right", "left") if side == "bilateral" else (side,)
+        careless = [leaf_for_side(cs, "M54.4", s) for s in sides]
+        add("M54.1", "radiculopathy", [found[0]], region, naive=careless)
         explained_radiculopathy.add(region)
 
     # Symptoms, only when no confirmed diagnosis of that region explains them. After a sequela
