@@ -351,6 +351,15 @@ def test_pitfall_warnings_name_the_documented_side(spine_pipeline: Pipeline) -> 
     rules = {w.rule for w in r.warnings}
     assert "m54-42-not-radiculopathy" in rules
     assert not {"m54-41-laterality-mismatch", "m54-40-side-not-recorded"} & rules, rules
+    # "M54.4- is not lumbosacral radiculopathy" is about an S1 root or an L5-S1 disc only.
+    assert "m54-17-lumbago-with-sciatica" not in rules
+    s1 = spine_pipeline.suggest(
+        "Doctor: Nerve testing confirms a left S1 radiculopathy; the MRI shows no disc "
+        "herniation, stenosis or arthritis.\nDoctor: Assessment: left S1 radiculopathy, with "
+        "low back pain."
+    )
+    assert suggested(s1) == {"M54.17"}
+    assert "m54-17-lumbago-with-sciatica" in {w.rule for w in s1.warnings}
 
 
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:

@@ -168,6 +168,20 @@ def test_cli_exit_codes(
             "duplicate rule id m53-87-name-the-condition",
             id="duplicate-rule-id",
         ),
+        pytest.param(
+            "rules/M54.17.yaml",
+            "at_region: region_lumbosacral",
+            "at_region: lumbosacral",
+            "at_region must be a region concept",
+            id="at-region-not-a-region",
+        ),
+        pytest.param(
+            "rules/M47.817.yaml",
+            "mentioned_any: [myelopathy]",
+            "mentioned_any: [myelopathies]",
+            "unknown finding concept(s) ['myelopathies']",
+            id="mentioned-unknown-concept",
+        ),
     ],
 )
 def test_lint_catches(

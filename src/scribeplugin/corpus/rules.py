@@ -59,6 +59,13 @@ class When(BaseModel):
             "pain ('I don't think it explains your leg', 'cause not determined')"
         ),
     )
+    at_region: str | None = Field(
+        default=None,
+        description=(
+            "a region concept: findings_all and findings_any count only where documented at it "
+            "(radiculopathy at region_lumbosacral: an S1 root, an L5-S1 disc)"
+        ),
+    )
     same_region: bool = Field(
         default=False,
         description=(
@@ -73,6 +80,13 @@ class When(BaseModel):
         for c in v:
             if not CODE_PATTERN.match(c):
                 raise ValueError(f"{c!r} is not an ICD-10-CM code or code pattern like 'M51.1-'")
+        return v
+
+    @field_validator("at_region")
+    @classmethod
+    def _a_region(cls, v: str | None) -> str | None:
+        if v is not None and (not v.startswith("region_") or not is_concept(v)):
+            raise ValueError(f"at_region must be a region concept (region_lumbar...), not {v!r}")
         return v
 
     @field_validator(

@@ -67,7 +67,9 @@ def evaluate(
         if w.codes_none and matcher.any(w.codes_none):
             continue
         here = present
-        if w.same_region and codeset is not None:
+        if w.at_region is not None:
+            here = _present_at(facts, {*w.findings_any, *w.findings_all}, {w.at_region})
+        elif w.same_region and codeset is not None:
             regions = {region_of_code(codeset, c) for c in matched} - {None}
             if regions:
                 here = _present_at(facts, {*w.findings_any, *w.findings_all}, regions | {None})
