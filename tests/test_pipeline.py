@@ -355,8 +355,8 @@ def test_pitfall_warnings_name_the_documented_side(spine_pipeline: Pipeline) -> 
     assert "m54-17-lumbago-with-sciatica" not in rules
     s1 = spine_pipeline.suggest(
         "Doctor: Nerve testing confirms a left S1 radiculopathy; the MRI shows no disc "
-        "herniation, stenosis or arthritis.\nDoctor: Assessment: left S1 radiculopathy, with "
-        "low back pain."
+        "herniation, stenosis or arthritis.\nPatient: My friend says it's lumbago.\nDoctor: "
+        "Assessment: left S1 radiculopathy, lumbosacral."
     )
     assert suggested(s1) == {"M54.17"}
     assert "m54-17-lumbago-with-sciatica" in {w.rule for w in s1.warnings}
