@@ -362,6 +362,21 @@ def test_pitfall_warnings_name_the_documented_side(spine_pipeline: Pipeline) -> 
     assert "m54-17-lumbago-with-sciatica" in {w.rule for w in s1.warnings}
 
 
+def test_warnings_explain_the_careless_code_not_its_companions(spine_pipeline: Pipeline) -> None:
+    """Root pain from a degenerated disc is M51.16; the warning says why M51.362 (the pain
+    pattern code a coder might pick) is wrong, but not what to leave out beside M51.362."""
+    r = spine_pipeline.suggest(
+        "Doctor: Nerve testing shows a right L5 radiculopathy. The MRI shows a collapsed, "
+        "degenerated L4-L5 disc narrowing the right L5 foramen, no herniation and no facet "
+        "arthritis.\nPatient: And my back aches too.\nDoctor: Assessment: L4-L5 degenerative "
+        "disc disease with right L5 radiculopathy."
+    )
+    assert suggested(r) == {"M51.16"}
+    rules = {w.rule for w in r.warnings}
+    assert "m51-362-radicular-pain-is-m51-16" in rules
+    assert "m51-362-no-symptom-codes" not in rules
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

@@ -469,12 +469,21 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
             continue
         if region in {"region_lumbar", "region_lumbosacral"}:
             if radicular and region not in herniated:
+                # The careless pick: the degeneration code for the pain pattern, root pain
+                # counted as leg pain (M51.362 for back and leg pain at L4-L5).
+                subcat = "M51.36" if region == "region_lumbar" else "M51.37"
+                wanted = _pain_pattern(bool(facts.get("low_back_pain", "back_pain")), True)
+                pattern = [
+                    c
+                    for c in cs.billable_descendants(subcat)
+                    if cs.lookup(c).description.endswith(wanted)
+                ]
                 add(
                     "M51.1",
                     "disc_degeneration+radiculopathy",
                     [f, radicular[0]],
                     region,
-                    naive=["M54.16", "M54.17"],
+                    naive=["M54.16", "M54.17", *pattern],
                 )
                 explained_radiculopathy.add(region)
                 continue

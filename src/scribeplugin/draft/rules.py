@@ -196,7 +196,11 @@ class RulesDrafter:
             if h.rule.kind == "prompt" and (not h.rule.when.codes_any or set(h.codes) & kept):
                 prompts.append(_prompt(ctx, h, kept))
         warnings = _unique_warnings(
-            [_warning(ctx, h) for h in hits if h.rule.kind in {"warning", "alternative"}]
+            [
+                _warning(ctx, h)
+                for h in hits
+                if h.rule.kind in {"warning", "alternative"} and _concerns(h, kept)
+            ]
         )
         return Draft(
             codes=codes, prompts=_unique_prompts(prompts), warnings=warnings, drafter="rules"
@@ -312,6 +316,18 @@ def _warning(ctx: DraftContext, h: RuleHit) -> CodingWarning:
         alternatives=list(h.rule.alternatives),
         citations=citations_for_item(ctx, h.rule.item),
     )
+
+
+def _concerns(h: RuleHit, kept: set[str]) -> bool:
+    """Whether a warning is worth showing for this draft: it is about a code the draft keeps, or
+    it says why a careless alternative is wrong (it forbids that code). A warning about what not
+    to add beside a code nobody chose ("no symptom codes with M51.372") is left out."""
+    if not h.codes or set(h.codes) & kept:
+        return True
+    if any(h.forbids(c) for c in h.codes):
+        return True
+    # A rule that only points to better codes ("code the injury instead") is about this choice.
+    return bool(h.rule.alternatives) and not h.rule.forbid
 
 
 def _unique_warnings(warnings: list[CodingWarning]) -> list[CodingWarning]:
