@@ -377,6 +377,20 @@ def test_warnings_explain_the_careless_code_not_its_companions(spine_pipeline: P
     assert "m51-362-no-symptom-codes" not in rules
 
 
+def test_back_pain_with_sciatica_reads_as_lumbago_for_the_warnings(
+    spine_pipeline: Pipeline,
+) -> None:
+    r = spine_pipeline.suggest(
+        "Patient: The sciatica goes down my left leg.\nDoctor: The MRI shows a left L5-S1 disc "
+        "herniation pressing on the S1 root; that explains the sciatica and the back pain.\n"
+        "Doctor: Assessment: left L5-S1 disc herniation with left S1 radiculopathy."
+    )
+    assert suggested(r) == {"M51.17"}
+    rules = {w.rule for w in r.warnings}
+    assert "m54-42-disc-cause" in rules  # lumbago with sciatica, left: the careless pick
+    assert "m54-32-disc-cause" not in rules
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

@@ -829,7 +829,11 @@ def naive_codes(facts: Facts, cs: CodeSet) -> list[str]:
     side, _ = side_of(facts, facts.get("sciatica", "leg_pain"))
     sides = ("right", "left") if side == "bilateral" else (side,)
     if facts.has("sciatica") or facts.has("leg_pain"):
-        category = "M54.4" if facts.has("low_back_pain") else "M54.3"
+        # "the sciatica and the back pain" in a low back visit reads as lumbago with sciatica.
+        lumbago = facts.has("low_back_pain") or (
+            facts.has("back_pain") and dominant_region(facts)[0] in LOW_BACK_REGIONS
+        )
+        category = "M54.4" if lumbago else "M54.3"
         out += [leaf_for_side(cs, category, s) for s in sides]
     if facts.has("low_back_pain"):
         out.append("M54.50")
