@@ -289,6 +289,33 @@ def test_traumatic_disc_and_slip_are_injuries(
 
 
 @pytest.mark.parametrize(
+    ("transcript", "codes"),
+    [
+        (
+            "Doctor: Traumatic disc rupture from the fall yesterday.",
+            [("S33.0", "needs_documentation")],
+        ),
+        (
+            "Doctor: Traumatic T12-L1 disc rupture from the fall yesterday.",
+            [("S23.0", "needs_documentation")],
+        ),
+        (
+            "Doctor: Traumatic C7-T1 disc herniation from the crash today.",
+            [("S13.0XXA", "suggested")],
+        ),
+    ],
+    ids=["no-region", "thoracolumbar", "cervicothoracic"],
+)
+def test_traumatic_disc_rupture_without_a_clear_region_asks(
+    spine_pipeline: Pipeline, transcript: str, codes: list[tuple[str, str]]
+) -> None:
+    r = spine_pipeline.suggest(transcript)
+    assert [(c.code, c.status) for c in r.codes] == codes
+    if codes[0][1] == "needs_documentation":
+        assert "missing-level-or-region" in {p.id for p in r.prompts}
+
+
+@pytest.mark.parametrize(
     ("transcript", "codes", "confirm"),
     [
         (

@@ -657,7 +657,10 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         f = found[0]
         stem = _DISC_RUPTURE.get(region or "")
         if stem is None:
-            out.append(Proposal("S33.0", "traumatic_disc_rupture", [f], False, ["level_or_region"]))
+            # No region, or T12-L1: the category of the site the visit is about (as for a
+            # sprain), with a prompt for the level.
+            guess = "S13.0" if has("neck_pain") else "S23.0" if region else "S33.0"
+            out.append(Proposal(guess, "traumatic_disc_rupture", [f], False, ["level_or_region"]))
             continue
         code = stem + _encounter_of(f, facts, seventh)
         careless = [c for c in (leaf_for_region(cs, "M51.2", region),) if c]  # M51.26, M51.27
@@ -794,9 +797,10 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
 
 
 # Traumatic rupture of an intervertebral disc by region (S33.0 is "lumbar": it holds the
-# L5-S1 disc too); the 7th character is appended.
+# L5-S1 disc too; T12-L1 is left to the clinician); the 7th character is appended.
 _DISC_RUPTURE = {
     "region_cervical": "S13.0XX",
+    "region_cervicothoracic": "S13.0XX",  # C7-T1, as M50 holds the cervicothoracic discs
     "region_thoracic": "S23.0XX",
     "region_lumbar": "S33.0XX",
     "region_lumbosacral": "S33.0XX",

@@ -52,9 +52,11 @@ def evaluate(
     rules: Iterable[LoadedRule], codes: Iterable[str], facts: Facts, codeset: CodeSet | None = None
 ) -> list[RuleHit]:
     """Rules whose every condition holds. Findings count when present; ``uncertain_any`` when
-    stated only as possible and never as present. With ``codeset``, a ``same_region`` rule counts
-    only the findings documented at the region of the codes it matched (or at none): an L4-L5
-    herniation does not make a coexisting L5-S1 ligament syndrome's M53.87 "more specific"."""
+    stated only as possible and never as present; ``mentioned_any`` either way. ``at_region``
+    counts the findings documented at that region only; with ``codeset``, a ``same_region`` rule
+    counts only those at the region of the codes it matched (or at none): an L4-L5 herniation
+    does not make a coexisting L5-S1 ligament syndrome's M53.87 "more specific". An
+    ``unless_link_doubted`` rule is off when a clinician doubts that the disc causes the pain."""
     matcher = CodeMatcher(codes)
     present = facts.concepts()
     uncertain = {f.concept for f in facts.uncertain} - present
