@@ -659,7 +659,8 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         if stem is None:
             # No region, or T12-L1: the category of the site the visit is about (as for a
             # sprain), with a prompt for the level.
-            guess = "S13.0" if has("neck_pain") else "S23.0" if region else "S33.0"
+            thoracolumbar = region == "region_thoracolumbar"
+            guess = "S13.0" if has("neck_pain") else "S23.0" if thoracolumbar else "S33.0"
             out.append(Proposal(guess, "traumatic_disc_rupture", [f], False, ["level_or_region"]))
             continue
         code = stem + _encounter_of(f, facts, seventh)
