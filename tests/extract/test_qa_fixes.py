@@ -468,6 +468,24 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         "The X-ray shows osteomyelitis of the toe.",
         [("vertebral_osteomyelitis", "absent", {})],
     ),
+    # 14. instability of something else (real dialogues: a knee, an OCD fragment, the legs)
+    ("14 knee", "Do you have any instability in this knee?", [("instability", "absent", {})]),
+    (
+        "14 fragment",
+        "There's gross instability of the fragment.",
+        [("instability", "absent", {})],
+    ),
+    (
+        "14 legs",
+        "Do you have any feelings of instability in the legs?",
+        [("instability", "absent", {})],
+    ),
+    (
+        "14 spine kept",
+        "Flexion and extension films show instability at L4-L5.",
+        [("instability", "present", {"level": "L4-L5"})],
+    ),
+    ("14 bare kept", "I want to rule out instability.", [("instability", "possible", {})]),
 ]
 
 

@@ -294,6 +294,19 @@ def _leg_pain_is_numbness(ent: Span, prev: str, nxt: str) -> bool:
 
 _LIST_MARK = {",", ";", ":", "-", "–", "—"}
 _FINISHED = {"finished", "completed", "complete", "ended", "stopped", "done", "after", "off"}
+# Words that say whether a bare "instability" is the spine's.
+_SPINAL_CONTEXT = re.compile(
+    r"\b(?:[ctls](?:[1-9]|1[0-2])\b|spine|spinal|segment\w*|vertebr\w*|lumbar|cervical|"
+    r"thoracic|sacral|lumbosacral|listhesis|spondyl\w*|slip\w*|flexion|extension|fusion|"
+    r"neck|disc|disk|facet\w*)",
+    re.IGNORECASE,
+)
+_NOT_SPINE = re.compile(
+    r"\b(?:knees?|ankles?|shoulders?|hips?|wrists?|elbows?|joints?|legs?|feet|foot|thumbs?|"
+    r"fingers?|fragments?|patell\w*|menisc\w*|acl|mcl|lcl|pcl|varus|valgus|gait|balance|"
+    r"walking|wobbly)\b",
+    re.IGNORECASE,
+)
 # Words that match a rule but mean something else here: concept -> (span, prev, next) -> veto.
 _VETO: dict[str, Callable[[Span, str, str], bool]] = {
     "spinal_stenosis": lambda e, p, n: p in _NON_SPINAL_STENOSIS,  # aortic stenosis
@@ -304,7 +317,16 @@ _VETO: dict[str, Callable[[Span, str, str], bool]] = {
     ),
     "region_cervical": lambda e, p, n: n in _CERVIX,  # cervical smear
     "region_lumbar": lambda e, p, n: n in {"puncture", "tap", "drain"},
-    "instability": lambda e, p, n: p in _JOINT_INSTABILITY,  # knee instability
+    # knee instability; a bare "instability" said of something else in its sentence and of
+    # nothing spinal ("gross instability of the fragment", "instability in the legs")
+    "instability": lambda e, p, n: (
+        p in _JOINT_INSTABILITY
+        or (
+            len(e) == 1
+            and _NOT_SPINE.search(e.doc.text) is not None
+            and not _SPINAL_CONTEXT.search(e.doc.text)
+        )
+    ),
     "strain": lambda e, p, n: n in {"your", "the", "urine", "yourself", "it", "on"},  # the verb
     "leg_pain": _leg_pain_is_numbness,
     # "lower in the back of my thigh" is the leg
