@@ -486,6 +486,20 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("instability", "present", {"level": "L4-L5"})],
     ),
     ("14 bare kept", "I want to rule out instability.", [("instability", "possible", {})]),
+    # 15. a limb's sprain or strain is not the spine's (real dialogues: ankle, MCL, shoulder)
+    ("15 ankle", "It seems this may just be an ankle sprain.", [("sprain", "absent", {})]),
+    (
+        "15 mcl back then",
+        "Yeah, I sprained my MCL while playing hockey back then.",
+        [("sprain", "absent", {})],
+    ),
+    ("15 shoulder", "So right side shoulder strain.", [("strain", "absent", {})]),
+    (
+        "15 back kept",
+        "I strained my lower back lifting and the pain goes into my leg.",
+        [("strain", "present", {})],
+    ),
+    ("15 lumbar kept", "Lumbar sprain from the fall.", [("sprain", "present", {})]),
 ]
 
 

@@ -307,6 +307,29 @@ _NOT_SPINE = re.compile(
     r"walking|wobbly)\b",
     re.IGNORECASE,
 )
+# "back" as the body part, not "back then", "back in August", "the back of the knee"
+_BACK = re.compile(
+    r"\bback\b(?!\s+(?:of|then|in|when|home|to|from|and\s+forth|again|there|here|up)\b)",
+    re.IGNORECASE,
+)
+_LIMB = re.compile(
+    r"\b(?:hamstrings?|groin|calf|calves|quad\w*|achilles|rotator|cuff|hands?|arms?|thighs?|"
+    r"toes?|ankles?|knees?|wrists?|elbows?|shoulders?|hips?|mcl|acl|lcl|pcl|menisc\w*|thumbs?|"
+    r"fingers?)\b",
+    re.IGNORECASE,
+)
+
+
+def _limb_injury(sentence: str) -> bool:
+    """A sprain or strain of a limb ("I sprained my MCL", "hamstring strain"): the sentence
+    names a limb and nothing of the spine or back."""
+    return (
+        _LIMB.search(sentence) is not None
+        and not _SPINAL_CONTEXT.search(sentence)
+        and not _BACK.search(sentence)
+    )
+
+
 # Words that match a rule but mean something else here: concept -> (span, prev, next) -> veto.
 _VETO: dict[str, Callable[[Span, str, str], bool]] = {
     "spinal_stenosis": lambda e, p, n: p in _NON_SPINAL_STENOSIS,  # aortic stenosis
@@ -327,7 +350,11 @@ _VETO: dict[str, Callable[[Span, str, str], bool]] = {
             and not _SPINAL_CONTEXT.search(e.doc.text)
         )
     ),
-    "strain": lambda e, p, n: n in {"your", "the", "urine", "yourself", "it", "on"},  # the verb
+    "strain": lambda e, p, n: (
+        n in {"your", "the", "urine", "yourself", "it", "on"}  # the verb
+        or _limb_injury(e.doc.text)
+    ),
+    "sprain": lambda e, p, n: _limb_injury(e.doc.text),  # "I sprained my MCL"
     "leg_pain": _leg_pain_is_numbness,
     # "lower in the back of my thigh" is the leg
     "low_back_pain": lambda e, p, n: n == "of" and e.text.lower().endswith("back"),
