@@ -298,8 +298,8 @@ TARGETS: dict[str, list[str]] = {
         "root|roots",
         "nerve? root|roots was|were|got|has|had been? avulsed|stretched|injured|damaged",
     ],
-    # Injuries named as such: the word "traumatic" (or a dislocation) is what makes a torn disc or
-    # a slipped vertebra an injury code rather than M51.- or M43.1-.
+    # Injuries named as such: the word "traumatic" is what makes a torn disc or a slipped or
+    # dislocated vertebra an injury code rather than M51.- or M43.1-.
     "traumatic_disc_rupture": [
         "traumatic|traumatically disc|disk? rupture|ruptured|herniation|herniated|tear|torn",
         "traumatic|traumatically ruptured|torn|herniated disc|disk",
@@ -355,7 +355,7 @@ TARGETS: dict[str, list[str]] = {
     ],
     # Only the spine's: "osteomyelitis" alone may be a foot's.
     "vertebral_osteomyelitis": [
-        "vertebral|spinal|spine|vertebral-body osteomyelitis",
+        "vertebral|spinal|spine osteomyelitis",
         "osteomyelitis of|in|at @MY? vertebra|vertebrae|vertebral|spine|@LEVELTOK",
         "@LEVELTOK and|-|–? @LEVELTOK? vertebral? osteomyelitis",
     ],
