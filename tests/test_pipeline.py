@@ -418,6 +418,22 @@ def test_back_pain_with_sciatica_reads_as_lumbago_for_the_warnings(
     assert "m54-32-disc-cause" not in rules
 
 
+def test_evidence_quotes_the_level_that_gives_the_region(spine_pipeline: Pipeline) -> None:
+    """A region code's evidence shows where: the level of its own region, also when one mention
+    lists two ("protrusions at L4-L5 and L5-S1")."""
+    text = (
+        "Doctor: Your MRI shows disc protrusions at L4-L5 and L5-S1.\nDoctor: Assessment: "
+        "disc protrusions at L4-L5 and L5-S1 with low back pain only, no leg symptoms."
+    )
+    r = spine_pipeline.suggest(text)
+    quotes = {c.code: [e.text for e in c.evidence] for c in r.codes}
+    assert set(quotes) == {"M51.26", "M51.27"}, quotes
+    assert "L4-L5" in quotes["M51.26"] and "L5-S1" not in quotes["M51.26"]
+    assert "L5-S1" in quotes["M51.27"] and "L4-L5" not in quotes["M51.27"]
+    for c in r.codes:
+        assert all(text[e.start : e.end] == e.text for e in c.evidence)
+
+
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:
     r = spine_pipeline.suggest(
         "Doctor: Possible disc herniation at L4-L5, we will get an MRI to rule it out. "

@@ -191,7 +191,7 @@ def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Findin
         # A root's radiculopathy, a vertebra's infection: the levels that place it are evidence.
         return region, _placing_levels(finding, region, facts)[:1]
     if region:
-        return region, []
+        return region, _level_named_with(finding, facts)
     near = [
         f
         for f in facts.present_by_turn.get(finding.turn_index, ())
@@ -201,6 +201,22 @@ def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Findin
         return None, []
     near.sort(key=lambda f: (abs(f.start - finding.start), f.concept != "level"))
     return own_region(near[0]), [near[0]]
+
+
+def _level_named_with(finding: Finding, facts: Facts) -> list[Finding]:
+    """The mention of the segment a finding was placed at ("L4-L5" in "L4-L5 disc herniation"),
+    when its own words do not name it: the quote that shows the code's region."""
+    if not finding.level or "-" not in finding.level:
+        return []
+    near = [
+        f
+        for f in facts.present_by_turn.get(finding.turn_index, ())
+        if f.concept == "level"
+        and f.level == finding.level
+        and abs(f.start - finding.start) <= NEAR
+        and not (finding.start <= f.start < finding.end)
+    ]
+    return [min(near, key=lambda f: abs(f.start - finding.start))] if near else []
 
 
 def _placing_levels(finding: Finding, region: str, facts: Facts) -> list[Finding]:
@@ -402,8 +418,18 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
     out: list[Proposal] = []
     has = facts.has
 
-    def region_ev(f: Finding) -> list[Finding]:
-        return near_region(f, facts)[1]
+    def region_ev(f: Finding, region: str | None) -> list[Finding]:
+        """The mentions that show ``f`` is at ``region``: its own level or region word, or, for
+        a condition listed at several regions ("at L4-L5 and L5-S1"), that region's level."""
+        ev = [e for e in near_region(f, facts)[1] if own_region(e) in (region, None)]
+        if region is None or ev or own_region(f) == region:
+            return ev
+        listed = [
+            e
+            for e in facts.present_by_turn.get(f.turn_index, ())
+            if e.concept == "level" and own_region(e) == region and 0 <= e.start - f.end <= NEAR
+        ]
+        return [min(listed, key=lambda e: e.start)] if listed else []
 
     def add(category: str, path: str, anchor: list[Finding], region: str | None, **kw: Any) -> None:
         code = leaf_for_region(cs, category, region)
@@ -413,7 +439,7 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
                 Proposal(category, path, anchor, confident=False, missing=["level_or_region"], **kw)
             )
         else:
-            out.append(Proposal(code, path, anchor + region_ev(anchor[0]), **kw))
+            out.append(Proposal(code, path, anchor + region_ev(anchor[0], region), **kw))
 
     radicular_all = facts.get("radiculopathy", "sciatica")
     link_doubted = facts.link_doubted()
@@ -503,7 +529,7 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
                 Proposal(
                     code,
                     "disc_degeneration",
-                    [f, *region_ev(f), *back[:1], *leg[:1]],
+                    [f, *region_ev(f, region), *back[:1], *leg[:1]],
                     naive=["M51.36", "M51.37", "M54.50"],
                 )
             )
@@ -523,12 +549,12 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
                     Proposal(
                         "M48.062",
                         "stenosis+claudication",
-                        [f, *region_ev(f), claud[0]],
+                        [f, *region_ev(f, region), claud[0]],
                         naive=["M48.061"],
                     )
                 )
             else:
-                p = Proposal("M48.061", "stenosis", [f, *region_ev(f)], naive=["M48.062"])
+                p = Proposal("M48.061", "stenosis", [f, *region_ev(f, region)], naive=["M48.062"])
                 if not facts.denied("neurogenic_claudication"):
                     p.ask.append("neurogenic_claudication")
                 out.append(p)
@@ -667,7 +693,10 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
         careless = [c for c in (leaf_for_region(cs, "M51.2", region),) if c]  # M51.26, M51.27
         out.append(
             Proposal(
-                code, "traumatic_disc_rupture", [f, *region_ev(f), *injury[:1]], naive=careless
+                code,
+                "traumatic_disc_rupture",
+                [f, *region_ev(f, region), *injury[:1]],
+                naive=careless,
             )
         )
     for region, found in subluxed.items():
@@ -685,7 +714,7 @@ def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
                 Proposal(
                     code,
                     "traumatic_subluxation",
-                    [f, *region_ev(f), *injury[:1]],
+                    [f, *region_ev(f, region), *injury[:1]],
                     naive=careless,
                 )
             )
