@@ -432,6 +432,13 @@ def test_evidence_quotes_the_level_that_gives_the_region(spine_pipeline: Pipelin
     assert "L5-S1" in quotes["M51.27"] and "L4-L5" not in quotes["M51.27"]
     for c in r.codes:
         assert all(text[e.start : e.end] == e.text for e in c.evidence)
+    # A region named by a word: the word is quoted.
+    strain = spine_pipeline.suggest(
+        "Doctor: You pulled the muscles of your lumbar spine lifting boxes yesterday.\nDoctor: "
+        "Assessment: strain of the lumbar muscles, first visit for it."
+    )
+    assert suggested(strain) == {"S39.012A"}
+    assert "lumbar muscles" in {e.text for e in strain.codes[0].evidence}
 
 
 def test_possible_diagnosis_asks_for_confirmation(spine_pipeline: Pipeline) -> None:

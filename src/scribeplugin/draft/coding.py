@@ -205,14 +205,22 @@ def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Findin
 
 def _level_named_with(finding: Finding, facts: Facts) -> list[Finding]:
     """The mention of the segment a finding was placed at ("L4-L5" in "L4-L5 disc herniation"),
-    when its own words do not name it: the quote that shows the code's region."""
-    if not finding.level or "-" not in finding.level:
+    or of its region word ("lumbar" in "lumbar stenosis"), when its own words do not name it:
+    the quote that shows the code's region."""
+    if finding.level and "-" in finding.level:
+
+        def places(f: Finding) -> bool:
+            return f.concept == "level" and f.level == finding.level
+    elif finding.level is None and finding.region:
+
+        def places(f: Finding) -> bool:
+            return f.concept == finding.region
+    else:
         return []
     near = [
         f
         for f in facts.present_by_turn.get(finding.turn_index, ())
-        if f.concept == "level"
-        and f.level == finding.level
+        if places(f)
         and abs(f.start - finding.start) <= NEAR
         and not (finding.start <= f.start < finding.end)
     ]
