@@ -320,7 +320,11 @@ class Guard:
         ctx: DraftContext,
         actions: list[GuardAction],
     ) -> tuple[list[CodeSuggestion], list[CodingWarning]]:
-        facts = Facts.of(ctx.findings, ctx.transcript.text)
+        analysis = ctx.analysis  # the coding logic's reading of these findings, when it is theirs
+        if analysis is not None and analysis.findings is ctx.findings:
+            facts = analysis.facts
+        else:
+            facts = Facts.of(ctx.findings, ctx.transcript.text)
         hits = evaluate(ctx.rules, {s.code for s in kept} | set(ctx.candidates), facts, ctx.codeset)
         have = {w.rule for w in warnings}
         out = []
