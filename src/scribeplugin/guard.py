@@ -320,11 +320,8 @@ class Guard:
         ctx: DraftContext,
         actions: list[GuardAction],
     ) -> tuple[list[CodeSuggestion], list[CodingWarning]]:
-        analysis = ctx.analysis  # the coding logic's reading of these findings, when it is theirs
-        if analysis is not None and analysis.findings is ctx.findings:
-            facts = analysis.facts
-        else:
-            facts = Facts.of(ctx.findings, ctx.transcript.text)
+        analysis = ctx.own_analysis()
+        facts = analysis.facts if analysis else Facts.of(ctx.findings, ctx.transcript.text)
         hits = evaluate(ctx.rules, {s.code for s in kept} | set(ctx.candidates), facts, ctx.codeset)
         have = {w.rule for w in warnings}
         out = []

@@ -116,12 +116,19 @@ def dominant_region(facts: Facts) -> tuple[str | None, list[Finding]]:
     return region, [next(f for f in clinician if own_region(f) == region)]
 
 
+# How an official description names a region ("..., lumbar region"; not "lumbar" inside
+# "thoracolumbar region").
+_REGION_NAMED = {
+    region: re.compile(rf"(^|[ ,]){re.escape(phrase)}\b")
+    for region, phrase in REGION_PHRASE.items()
+}
+
+
 def leaf_for_region(cs: CodeSet, category: str, region: str | None) -> str | None:
     """The billable code under ``category`` whose official description names ``region``."""
-    if region is None or region not in REGION_PHRASE:
+    pattern = _REGION_NAMED.get(region or "")
+    if pattern is None:
         return None
-    phrase = REGION_PHRASE[region]
-    pattern = re.compile(rf"(^|[ ,]){re.escape(phrase)}\b")
     for code in cs.billable_descendants(category):
         if pattern.search(cs.lookup(code).description):
             return code
@@ -133,10 +140,7 @@ def region_of_code(cs: CodeSet, code: str) -> str | None:
     entry = cs.get(code)
     if entry is None:
         return None
-    for region, phrase in REGION_PHRASE.items():
-        if re.search(rf"(^|[ ,]){re.escape(phrase)}\b", entry.description):
-            return region
-    return None
+    return next((r for r, p in _REGION_NAMED.items() if p.search(entry.description)), None)
 
 
 _LATERALITY_SUFFIX = {"right": "right side", "left": "left side"}
@@ -353,11 +357,7 @@ def regions_of(finding: Finding, facts: Facts) -> set[str | None]:
 
 def _in_region(findings: list[Finding], region: str | None, facts: Facts) -> list[Finding]:
     """Findings documented at ``region`` (their own or a listed one), or at no region at all."""
-    return [
-        f
-        for f in findings
-        if near_region(f, facts)[0] in (region, None) or region in _listed_levels(f, facts)
-    ]
+    return [f for f in findings if not regions_of(f, facts).isdisjoint((region, None))]
 
 
 def _pain_pattern(back: bool, leg: bool) -> str:

@@ -149,9 +149,7 @@ class RulesDrafter:
 
     def draft(self, ctx: DraftContext) -> Draft:
         cs, text = ctx.codeset, ctx.transcript.text
-        analysis = ctx.analysis
-        if analysis is None or analysis.findings is not ctx.findings:
-            analysis = Analysis.of(ctx.findings, cs, text)
+        analysis = ctx.own_analysis() or Analysis.of(ctx.findings, cs, text)
         facts, proposals = analysis.facts, analysis.proposals
         chosen = {p.code for p in proposals}
         hits = evaluate(ctx.rules, chosen | analysis.naive | set(ctx.candidates), facts, cs)

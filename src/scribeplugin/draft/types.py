@@ -186,8 +186,13 @@ class DraftContext:
         self.codeset = codeset
         self.candidates = candidates
         # The coding logic's reading of ``findings``, when the pipeline has worked it out
-        # already (the rules drafter reuses it rather than working it out again).
+        # already (the rules drafter and the guard reuse it rather than working it out again).
         self.analysis = analysis
+
+    def own_analysis(self) -> Analysis | None:
+        """``analysis`` if it is the reading of this context's ``findings``, else None."""
+        a = self.analysis
+        return a if a is not None and a.findings is self.findings else None
 
 
 class Drafter(Protocol):
