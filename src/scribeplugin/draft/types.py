@@ -71,13 +71,30 @@ class CodeSuggestion(_Model):
 
 
 class DocPrompt(_Model):
-    """An in-note prompt: what the note still lacks, placed in a note section."""
+    """An in-note prompt: what the note still lacks, placed in a note section.
+
+    A prompt is a documentation query (AHIMA/ACDIS compliant query practice): it quotes the
+    clinical indicators it rests on (``evidence``), offers the clinically reasonable answers
+    where it asks for a choice (``options``, with "other" and "clinically undetermined"), never
+    leads and never mentions payment. Codes and coding rules belong in warnings.
+    """
 
     id: str = Field(description="the rule id that produced it")
     code: str | None
     note_section: str
     text: str
     severity: Severity = "info"
+    axis: str | None = Field(
+        default=None,
+        description="what the prompt asks the note to settle (laterality, encounter, level, "
+        "site, confirmation...), when it asks for one thing",
+    )
+    options: list[str] = Field(
+        default_factory=list, description="the answers offered, when the prompt asks for a choice"
+    )
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="the transcript quotes the prompt rests on (verbatim)"
+    )
     citations: list[Citation] = Field(default_factory=list)
 
 
@@ -88,6 +105,9 @@ class CodingWarning(_Model):
     codes: list[str]
     message: str
     alternatives: list[str] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="the transcript quotes the warning rests on (verbatim)"
+    )
     citations: list[Citation] = Field(default_factory=list)
 
 
