@@ -85,6 +85,22 @@ def spine_index(tmp_path_factory: pytest.TempPathFactory, embedder: MemoEmbedder
     return SpineIndex(settings, corpus, report.embedded, report.total)
 
 
+@dataclass
+class DefaultIndex:
+    data_dir: Path
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def default_index(tmp_path_factory: pytest.TempPathFactory, embedder: MemoEmbedder) -> DefaultIndex:
+    """The default-scope index of the repository's own corpus, as ``make serve`` builds it, in a
+    temporary data folder: what the real-visit suite runs against."""
+    data_dir = tmp_path_factory.mktemp("default") / "var"
+    settings = Settings(data_dir=data_dir)
+    build_index(settings, settings.index_scope, progress=False, embedder=embedder)
+    return DefaultIndex(data_dir, settings)
+
+
 @pytest.fixture(scope="session")
 def spine_retriever(spine_index: SpineIndex, embedder: MemoEmbedder) -> Retriever:
     return Retriever.from_settings(spine_index.settings, embedder=embedder)

@@ -65,6 +65,10 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.suite == "real":
+        from scribeplugin.evaluation.real.runner import real_eval_cli
+
+        return real_eval_cli(settings, args)
     from scribeplugin.evaluation.runner import eval_cli
 
     return eval_cli(settings, args)
@@ -135,6 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_suggest)
 
     p = sub.add_parser("eval", help="run the eval cases, write reports, gate on thresholds")
+    p.add_argument(
+        "--suite",
+        choices=["qa", "real"],
+        default="qa",
+        help="qa: the synthetic cases of evals/cases (default); real: the labelled real visits "
+        "of evals/real (transcripts read from ../shared/external)",
+    )
+    p.add_argument(
+        "--split",
+        choices=["dev", "check", "all"],
+        help="real suite only: dev (work from it), check (report only, never tune), all (default)",
+    )
     p.add_argument("--cases", help="folder of case files (default: evals/cases/)")
     p.add_argument("--drafter", choices=["rules", "llm"], help="default: SCRIBE_DRAFTER or rules")
     p.add_argument("--out", help="report folder (default: var/evals/<UTC timestamp>/)")
@@ -146,7 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="disable the guard (to prove the gate catches it; never for release)",
     )
-    p.add_argument("--thresholds", help="gate file (default: evals/thresholds.yaml)")
+    p.add_argument(
+        "--thresholds",
+        help="gate file (default: evals/thresholds.yaml; evals/real/thresholds.yaml for real)",
+    )
     p.add_argument("--only", action="append", metavar="GLOB", help="only case ids matching")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_eval)

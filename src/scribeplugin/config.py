@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(default_factory=lambda: _project_path("prompts"))
     evals_dir: Path = Field(default_factory=lambda: _project_path("evals"))
     data_dir: Path = Field(default_factory=lambda: _project_path("var"))
+    # Material that is not ours (real encounters, the NegEx/ConText set), read where it lies and
+    # never copied into the repository: ../shared/external beside the checkout.
+    external_dir: Path = Field(
+        default_factory=lambda: PROJECT_ROOT.parent / "shared" / "external",
+        description="the shared external data (real-visit suite, NegEx/ConText set)",
+    )
 
     # Code set: the packaged April 1, 2026 update unless a CDC release is given by path.
     code_list_path: Path | None = None

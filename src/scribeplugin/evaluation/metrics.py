@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Literal
 
@@ -512,9 +512,15 @@ class GateCheck(_Model):
 def check_gates(metrics: Metrics, thresholds: Thresholds) -> list[GateCheck]:
     """One check per bound. A metric with nothing to measure (None) fails a minimum on purpose:
     no suggestions at all is not a grounding rate of 1.0. It passes a maximum."""
-    values = metrics.gate_values()
+    return check_bounds(metrics.gate_values(), thresholds.gates)
+
+
+def check_bounds(
+    values: Mapping[str, float | int | None], gates: Mapping[str, Bound]
+) -> list[GateCheck]:
+    """The checks of ``gates`` on ``values`` (see :func:`check_gates`)."""
     checks = []
-    for name, b in thresholds.gates.items():
+    for name, b in gates.items():
         v = values[name]
         if b.min is not None:
             checks.append(

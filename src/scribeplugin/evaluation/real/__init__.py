@@ -1,0 +1,1 @@
+"""The real-visit suite: labelled real encounters, scored as a coder would (``evals/real/``)."""
