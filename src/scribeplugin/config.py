@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(default_factory=lambda: _project_path("prompts"))
     evals_dir: Path = Field(default_factory=lambda: _project_path("evals"))
     data_dir: Path = Field(default_factory=lambda: _project_path("var"))
+    # Clinical knowledge (concepts, patterns, code tables) beyond corpus/knowledge: extra folders
+    # or files of the same format, loaded after it (a clinic's own additions; tests).
+    knowledge_extra: list[Path] = Field(
+        default_factory=list, description="extra knowledge folders or files (JSON list of paths)"
+    )
     # Material that is not ours (real encounters, the NegEx/ConText set), read where it lies and
     # never copied into the repository: ../shared/external beside the checkout.
     external_dir: Path = Field(
@@ -153,6 +158,11 @@ class Settings(BaseSettings):
         description="external base URL (https://scribe.example.org) for links in CDS Hooks "
         "cards; unset: the URL the request came in on",
     )
+
+    @property
+    def knowledge_dirs(self) -> list[Path]:
+        """Where clinical knowledge is read from: the corpus's, then the extra ones."""
+        return [self.corpus_dir / "knowledge", *self.knowledge_extra]
 
     @property
     def index_dir(self) -> Path:
