@@ -111,7 +111,9 @@ def diff(before: Path, after: Path, full: bool) -> int:
             print(f"    before {sx}\n    after  {sy}")
         if full:
             for k in parts:
-                print(f"    {k}:\n      - {json.dumps(x.get(k))[:600]}\n      + {json.dumps(y.get(k))[:600]}")
+                print(
+                    f"    {k}:\n      - {json.dumps(x.get(k))[:600]}\n      + {json.dumps(y.get(k))[:600]}"
+                )
     print(f"{changed} of {len(set(a) | set(b))} responses differ")
     return 1 if changed else 0
 

@@ -65,13 +65,14 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    if args.suite == "real":
-        from scribeplugin.evaluation.real.runner import real_eval_cli
+    from scribeplugin.evaluation.runner import eval_cli, quiet_engine_logs
 
-        return real_eval_cli(settings, args)
-    from scribeplugin.evaluation.runner import eval_cli
+    with quiet_engine_logs(args.verbose):
+        if args.suite == "real":
+            from scribeplugin.evaluation.real.runner import real_eval_cli
 
-    return eval_cli(settings, args)
+            return real_eval_cli(settings, args)
+        return eval_cli(settings, args)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,12 +8,17 @@ downgrade is recorded with its reason. Checks, in order:
 2. each evidence quote is found verbatim in the transcript; offsets are computed here and never
    trusted from the drafter; a quote that is not there is dropped;
 3. each evidence quote must overlap a finding the extractor asserted present, of a concept that can
-   support the code; quotes that rest only on negated, family or history findings, or on no
-   finding at all (an instruction injected into the transcript, say), are dropped; a code left
-   with no evidence is removed;
+   support the code; quotes that rest only on negated, uncertain, family or history findings,
+   or on no finding at all (an instruction injected into the transcript, say), fall, and so
+   does the code: its basis is not what its drafter said; a code with no quote of a condition or
+   symptom (a side, a level or a region word alone supports nothing) is removed too;
 4. citations must be chunks retrieved for this request; a code left with none is removed;
 5. two codes in an Excludes1 relation: the code whose note excludes the other is removed;
-6. a pitfall rule that fires and forbids the code removes it (and its warning is added).
+6. a pitfall rule that fires and forbids the code removes it (and its warning is added);
+7. prompts and warnings quote their evidence too: each quote must be verbatim and rest on a
+   finding present (or, for a query, stated as possible); a quote the transcript contradicts
+   (a side it negates, a finding it denies last) is dropped, and a prompt or warning left with
+   no quote is removed, as is a prompt about a code that is no longer in the answer.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ SUPPORT: dict[str, set[str]] = {
     "M50.1": {"disc_herniation", "radiculopathy", "sciatica"},
     "M50.2": {"disc_herniation"},
     "M50.3": {"disc_degeneration"},
-    "M51.1": {"disc_herniation", "radiculopathy", "sciatica"},
+    "M51.1": {"disc_herniation", "disc_degeneration", "radiculopathy", "sciatica"},
     "M51.2": {"disc_herniation"},
     "M51.3": {"disc_degeneration", "low_back_pain", "back_pain", "leg_pain", "sciatica"},
     "M48.0": {"spinal_stenosis", "neurogenic_claudication"},
@@ -84,14 +89,19 @@ SUPPORT: dict[str, set[str]] = {
     "M54.5": {"low_back_pain", "back_pain", "vertebrogenic_pain"},
     "M54.8": {"back_pain", "low_back_pain", "neck_pain"},
     "M54.9": {"back_pain", "low_back_pain"},
-    "S13.4": {"sprain", "injury_event"},
-    "S16.1": {"strain", "injury_event"},
-    "S33.5": {"sprain", "injury_event"},
-    "S23.3": {"sprain", "injury_event"},
-    "S29.01": {"strain", "injury_event"},
-    "S39.01": {"strain", "injury_event"},
+    # An injury's site can rest on the pain that places it ("cervicalgia" after a whiplash).
+    "S13.4": {"sprain", "injury_event", "neck_pain"},
+    "S16.1": {"strain", "injury_event", "neck_pain"},
+    "S33.5": {"sprain", "injury_event", "low_back_pain", "back_pain"},
+    "S23.3": {"sprain", "injury_event", "back_pain"},
+    "S29.01": {"strain", "injury_event", "back_pain"},
+    "S39.01": {"strain", "injury_event", "low_back_pain", "back_pain"},
 }
 _SUPPORTING_CATEGORIES = {"condition", "symptom"}
+_MODIFIER_CATEGORIES = {"region", "level", "laterality", "encounter"}
+# A negated finding of a key concept contradicts a quote of these concepts: "the left side is
+# negative" contradicts "both legs".
+CONTRADICTED_BY: dict[str, set[str]] = {"bilateral": {"left", "right"}}
 
 
 @dataclass(slots=True)
@@ -106,12 +116,13 @@ def supports(finding: Finding, code: str) -> bool:
     if not prefixes:
         return finding.category in _SUPPORTING_CATEGORIES
     concepts = SUPPORT[max(prefixes, key=len)]
-    return finding.concept in concepts or finding.category in {
-        "region",
-        "level",
-        "laterality",
-        "encounter",
-    }
+    return finding.concept in concepts or finding.category in _MODIFIER_CATEGORIES
+
+
+def carries(finding: Finding, code: str) -> bool:
+    """Can this finding carry the code on its own: a condition or symptom that supports it, not
+    a modifier (side, level, region, encounter) that only refines it?"""
+    return finding.category not in _MODIFIER_CATEGORIES and supports(finding, code)
 
 
 class Guard:
@@ -155,22 +166,32 @@ class Guard:
                     )
             else:
                 s.billable = True
-            s.evidence = self._evidence(s, text, ctx.findings, actions)
-            if not s.evidence:
-                reason = (
-                    "negated_or_family_evidence"
-                    if any(
-                        a.code == s.code and a.reason == "negated_or_family_evidence"
-                        for a in actions
-                    )
-                    else "no_evidence"
+            before = len(actions)
+            s.evidence, carried = self._evidence(s, text, ctx.findings, actions)
+            if len(actions) > before or not carried:
+                # A quote the drafter gave for the code fell: the code's basis is not what the
+                # drafter said it is, so the code goes, with the reason its quote fell.
+                fell = {a.reason for a in actions[before:]}
+                reason = next(
+                    (
+                        r
+                        for r in (
+                            "negated_or_family_evidence",
+                            "evidence_not_verbatim",
+                            "no_evidence",
+                        )
+                        if r in fell
+                    ),
+                    "modifier_only_evidence" if s.evidence else "no_evidence",
                 )
                 actions.append(
                     _act(
                         "removed",
                         s.code,
                         reason,
-                        "no verbatim evidence of a present finding supports it",
+                        "a quote given for it is not a present finding that supports it"
+                        if s.evidence and carried
+                        else "no verbatim quote of a present condition or symptom supports it",
                     )
                 )
                 continue
@@ -195,11 +216,23 @@ class Guard:
         ]
         kept, warnings = self._pitfalls(kept, warnings, ctx, actions)
         final_codes = {s.code for s in kept}
-        prompts = [
-            p.model_copy(update={"citations": self._valid_citations(p.citations, ctx)})
-            for p in draft.prompts
-            if p.code is None or p.code in final_codes
-        ]
+        prompts = []
+        for p in draft.prompts:
+            if p.code is not None and p.code not in final_codes:
+                actions.append(
+                    _act("removed", p.id, "code_removed", f"about {p.code}", target="prompt")
+                )
+                continue
+            evidence = self._claim_evidence(p.id, "prompt", p.evidence, ctx, actions)
+            if evidence is not None:
+                cites = self._valid_citations(p.citations, ctx)
+                prompts.append(p.model_copy(update={"evidence": evidence, "citations": cites}))
+        checked = []
+        for w in warnings:
+            evidence = self._claim_evidence(w.rule, "warning", w.evidence, ctx, actions)
+            if evidence is not None:
+                checked.append(w.model_copy(update={"evidence": evidence}))
+        warnings = checked
         return GuardResult(
             draft.model_copy(update={"codes": kept, "prompts": prompts, "warnings": warnings}),
             actions,
@@ -209,8 +242,11 @@ class Guard:
 
     def _evidence(
         self, s: CodeSuggestion, text: str, findings: list[Finding], actions: list[GuardAction]
-    ) -> list[Evidence]:
+    ) -> tuple[list[Evidence], bool]:
+        """The verbatim quotes of present findings that support the code, and whether one of
+        them can carry it (a condition or symptom, not only a side or a level)."""
         out: list[Evidence] = []
+        carried = False
         for ev in s.evidence:
             start = _locate(text, ev.text, ev.start)
             if start is None:
@@ -226,12 +262,15 @@ class Guard:
             end = start + len(ev.text)
             overlapping = [f for f in findings if f.start < end and start < f.end]
             present = [f for f in overlapping if f.assertion == "present" and supports(f, s.code)]
+            negated = [
+                f
+                for f in overlapping
+                if f.assertion in {"negated", "family", "historical", "possible"}
+            ]
+            if negated and not any(carries(f, s.code) for f in present):
+                # The side or region words of a denied or past finding are that finding's.
+                present = []
             if not present:
-                negated = [
-                    f
-                    for f in overlapping
-                    if f.assertion in {"negated", "family", "historical", "possible"}
-                ]
                 reason = "negated_or_family_evidence" if negated else "no_evidence"
                 detail = (
                     f"quote rests on a {negated[0].assertion} finding ({negated[0].concept})"
@@ -240,13 +279,95 @@ class Guard:
                 )
                 actions.append(_act("evidence_dropped", s.code, reason, detail))
                 continue
+            carried = carried or any(carries(f, s.code) for f in present)
             main = present[0]
             out.append(
                 Evidence(
                     text=ev.text, start=start, end=end, speaker=main.speaker, assertion="present"
                 )
             )
-        return out
+        return out, carried
+
+    def _claim_evidence(
+        self,
+        ident: str,
+        target: str,
+        evidence: list[Evidence],
+        ctx: DraftContext,
+        actions: list[GuardAction],
+    ) -> list[Evidence] | None:
+        """A prompt's or warning's quotes, checked as a code's are (verbatim, on a finding
+        present or, for a query, stated as possible) and against what the transcript says
+        later; None when none is left (the prompt or warning is removed)."""
+        text, findings = ctx.transcript.text, ctx.findings
+        out: list[Evidence] = []
+        for ev in evidence:
+            start = _locate(text, ev.text, ev.start)
+            if start is None:
+                actions.append(
+                    _act(
+                        "evidence_dropped",
+                        ident,
+                        "evidence_not_verbatim",
+                        f"quote not in the transcript: {len(ev.text)} chars",
+                        target=target,
+                    )
+                )
+                continue
+            end = start + len(ev.text)
+            on = [
+                f
+                for f in findings
+                if f.start < end and start < f.end and f.assertion in {"present", "possible"}
+            ]
+            if not on:
+                actions.append(
+                    _act(
+                        "evidence_dropped",
+                        ident,
+                        "negated_or_family_evidence",
+                        "quote holds no finding present or stated as possible",
+                        target=target,
+                    )
+                )
+                continue
+            # A query is premised on what it quotes being so; a warning about a careless code
+            # only on what might mislead a coder, which a later denial does not undo.
+            denials = target == "prompt"
+            against = next(
+                (c for f in on if (c := _contradiction(f, findings, denials=denials))), None
+            )
+            if against is not None:
+                # A query or warning whose premise the transcript denies is wrong as a whole.
+                actions.append(
+                    _act(
+                        "removed",
+                        ident,
+                        "evidence_contradicted",
+                        f'"{ev.text[:40]}" ({on[0].concept}) is contradicted by a negated '
+                        f"{against.concept} at {against.start}",
+                        target=target,
+                    )
+                )
+                return None
+            out.append(
+                Evidence(
+                    text=ev.text, start=start, end=end, speaker=on[0].speaker,
+                    assertion=on[0].assertion,
+                )
+            )  # fmt: skip
+        if out:
+            return out
+        actions.append(
+            _act(
+                "removed",
+                ident,
+                "no_evidence",
+                f"no quote of the transcript supports this {target}",
+                target=target,
+            )
+        )
+        return None
 
     # -- citations ------------------------------------------------------------------------------
 
@@ -343,6 +464,7 @@ class Guard:
                                 codes=[s.code],
                                 message=h.rule.message,
                                 alternatives=list(h.rule.alternatives),
+                                evidence=list(s.evidence),
                                 citations=[
                                     Citation.of(p) for p in ctx.passages if p.item_id == h.rule.item
                                 ][:1],
@@ -370,8 +492,30 @@ def _locate(text: str, quote: str, hint: int) -> int | None:
     return min(starts, key=lambda s: abs(s - hint))
 
 
-def _act(action: str, code: str, reason: str, detail: str) -> GuardAction:
-    return GuardAction(action=action, code=code, reason=reason, detail=detail)  # type: ignore[arg-type]
+def _contradiction(f: Finding, findings: list[Finding], *, denials: bool = True) -> Finding | None:
+    """A negated finding that contradicts ``f``: a side denied where ``f`` claims both sides,
+    or (with ``denials``) the same condition or symptom, at the same level and side, denied
+    after ``f`` (the final statement decides)."""
+    key = CONTRADICTED_BY.get(f.concept, set())
+    for g in findings:
+        if g.assertion != "negated":
+            continue
+        if g.concept in key:
+            return g
+        if (
+            denials
+            and g.concept == f.concept
+            and f.category not in _MODIFIER_CATEGORIES
+            and g.start > f.start
+            and g.level == f.level
+            and (None in (g.laterality, f.laterality) or g.laterality == f.laterality)
+        ):
+            return g
+    return None
+
+
+def _act(action: str, code: str, reason: str, detail: str, *, target: str = "code") -> GuardAction:
+    return GuardAction(action=action, code=code, reason=reason, detail=detail, target=target)  # type: ignore[arg-type]
 
 
 def assert_invariants(

@@ -33,6 +33,8 @@ from scribeplugin.corpus.cards import ITEM_ID
 from scribeplugin.errors import CorpusError
 
 NoteSection = Literal["chief_complaint", "hpi", "ros", "exam", "imaging", "assessment", "plan"]
+# A compliant query that asks for a choice always leaves these open (AHIMA/ACDIS).
+REQUIRED_OPTIONS = frozenset({"other", "clinically undetermined"})
 CODE_PATTERN = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?-?$")
 
 
@@ -113,6 +115,16 @@ class Rule(BaseModel):
     severity: Literal["info", "warning", "critical"] = "info"
     forbid: list[str] = Field(default_factory=list, description="codes the guard removes")
     alternatives: list[str] = Field(default_factory=list, description="codes to consider")
+    axis: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_]+$",
+        description="prompts: what the query asks the note to settle (laterality, level...)",
+    )
+    options: list[str] = Field(
+        default_factory=list,
+        description="prompts: the clinically reasonable answers offered, with 'other' and "
+        "'clinically undetermined' (compliant query practice)",
+    )
 
     @field_validator("item")
     @classmethod
@@ -125,6 +137,15 @@ class Rule(BaseModel):
     @classmethod
     def _codes(cls, v: list[str]) -> list[str]:
         return When._code_shape(v)
+
+    @field_validator("options")
+    @classmethod
+    def _open_choice(cls, v: list[str]) -> list[str]:
+        if v and not {o.strip().lower() for o in v} >= REQUIRED_OPTIONS:
+            raise ValueError(
+                "a query that offers options offers 'other' and 'clinically undetermined' too"
+            )
+        return v
 
 
 class RuleFile(BaseModel):

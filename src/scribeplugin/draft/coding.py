@@ -864,30 +864,33 @@ def _subluxation_leaf(
     return None
 
 
-def naive_codes(facts: Facts, cs: CodeSet) -> list[str]:
-    """Codes the symptoms alone would suggest to a careless coder. They are never suggested;
-    they let the pitfall rules about them fire and explain why the real code differs."""
-    out: list[str] = []
-    side, _ = side_of(facts, facts.get("sciatica", "leg_pain"))
+def naive_codes(facts: Facts, cs: CodeSet) -> dict[str, list[Finding]]:
+    """Codes the symptoms alone would suggest to a careless coder, with the findings that would
+    suggest them. They are never suggested; they let the pitfall rules about them fire and
+    explain why the real code differs."""
+    out: dict[str, list[Finding]] = {}
+    radiating = facts.get("sciatica", "leg_pain")
+    side, _ = side_of(facts, radiating)
     sides = ("right", "left") if side == "bilateral" else (side,)
-    if facts.has("sciatica") or facts.has("leg_pain"):
+    if radiating:
         # "the sciatica and the back pain" in a low back visit reads as lumbago with sciatica.
         lumbago = facts.has("low_back_pain") or (
             facts.has("back_pain") and dominant_region(facts)[0] in LOW_BACK_REGIONS
         )
         category = "M54.4" if lumbago else "M54.3"
-        out += [leaf_for_side(cs, category, s) for s in sides]
+        for s in sides:
+            out.setdefault(leaf_for_side(cs, category, s), radiating[:1])
     if facts.has("low_back_pain"):
-        out.append("M54.50")
+        out.setdefault("M54.50", facts.get("low_back_pain")[:1])
     if facts.has("neck_pain"):
-        out.append("M54.2")
-    for region in by_region(facts, "radiculopathy"):
+        out.setdefault("M54.2", facts.get("neck_pain")[:1])
+    for region, found in by_region(facts, "radiculopathy").items():
         code = leaf_for_region(cs, "M54.1", region)
         if code:
-            out.append(code)
+            out.setdefault(code, found[:1])
     if facts.has("neurogenic_claudication"):
-        out.append("M48.062")
-    return list(dict.fromkeys(out))
+        out.setdefault("M48.062", facts.get("neurogenic_claudication")[:1])
+    return out
 
 
 _PAINLESS = {"M51.369", "M51.379"}

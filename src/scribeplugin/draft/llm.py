@@ -372,22 +372,40 @@ def _rule_ids(draft: Draft) -> set[str]:
 
 
 def _inherit_citations(draft: Draft, rules_draft: Draft) -> Draft:
-    """A prompt or warning the model repeated by rule id, but without a citation the guard
-    can keep, takes the rules drafter's citations for that rule."""
-    by_prompt = {p.id: p.citations for p in rules_draft.prompts if p.citations}
-    by_warning = {w.rule: w.citations for w in rules_draft.warnings if w.citations}
-    prompts = [
-        p.model_copy(update={"citations": by_prompt[p.id]})
-        if p.id in by_prompt and not any(c.source != "unknown" for c in p.citations)
-        else p
-        for p in draft.prompts
-    ]
-    warnings = [
-        w.model_copy(update={"citations": by_warning[w.rule]})
-        if w.rule in by_warning and not any(c.source != "unknown" for c in w.citations)
-        else w
-        for w in draft.warnings
-    ]
+    """A prompt or warning the model repeated by rule id takes what the rules drafter found for
+    that rule where the model gave none the guard can keep: its citations, and its evidence
+    (the model's schema carries no quotes for prompts and warnings; one of the model's own,
+    with no rule id, has none, and the guard removes it)."""
+    by_prompt = {p.id: p for p in rules_draft.prompts}
+    by_warning = {w.rule: w for w in rules_draft.warnings}
+
+    def cited(citations: list[Citation]) -> bool:
+        return any(c.source != "unknown" for c in citations)
+
+    prompts = []
+    for p in draft.prompts:
+        mine = by_prompt.get(p.id)
+        if mine is not None:
+            p = p.model_copy(
+                update={
+                    "citations": p.citations if cited(p.citations) else mine.citations,
+                    "evidence": p.evidence or mine.evidence,
+                    "axis": p.axis or mine.axis,
+                    "options": p.options or mine.options,
+                }
+            )
+        prompts.append(p)
+    warnings = []
+    for w in draft.warnings:
+        found = by_warning.get(w.rule)
+        if found is not None:
+            w = w.model_copy(
+                update={
+                    "citations": w.citations if cited(w.citations) else found.citations,
+                    "evidence": w.evidence or found.evidence,
+                }
+            )
+        warnings.append(w)
     return draft.model_copy(update={"prompts": prompts, "warnings": warnings})
 
 

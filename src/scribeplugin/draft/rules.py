@@ -7,6 +7,7 @@ pipeline retrieved. The guard checks its drafts exactly as it checks the LLM's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,35 +27,64 @@ if TYPE_CHECKING:
     from scribeplugin.codeset import CodeSet
     from scribeplugin.extract.findings import Finding
 
+OPEN = ["other", "clinically undetermined"]
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A documentation query the drafter asks itself (not from a corpus rule): the note section
+    it belongs in, the axis it settles, its text ({what} is the quoted indicator) and the
+    answers it offers. Compliant query practice: no codes, no payment, never leading."""
+
+    section: str
+    axis: str
+    text: str
+    options: tuple[str, ...] = ()
+
+
 # What the note must add when a proposal is not yet fully supported.
-MISSING_PROMPTS: dict[str, tuple[str, str]] = {
-    "level_or_region": (
+MISSING_PROMPTS: dict[str, Query] = {
+    "level_or_region": Query(
         "assessment",
-        "Name the spinal level or region (for example L4-L5, L5-S1, lumbar, lumbosacral): the "
-        "code for {what} depends on it.",
+        "level",
+        'The note documents "{what}" without a spinal level or region. At which level or '
+        "region is it?",
+        ("cervical", "thoracic", "thoracolumbar", "lumbar", "lumbosacral (L5-S1)", *OPEN),
     ),
-    "neurogenic_claudication": (
+    "neurogenic_claudication": Query(
         "hpi",
-        "State whether the patient has neurogenic claudication (leg symptoms on walking or "
-        "standing, eased by sitting or bending forward): lumbar stenosis is coded with or "
-        "without it.",
+        "claudication",
+        'Lumbar stenosis is documented ("{what}"). Does the patient have neurogenic '
+        "claudication (leg symptoms on standing or walking, eased by sitting or bending "
+        "forward)?",
+        ("yes", "no", *OPEN),
     ),
-    "laterality": (
+    "laterality": Query(
         "hpi",
-        "Record which side the leg symptoms are on (right, left or both): the sciatica codes "
-        "carry laterality.",
+        "laterality",
+        'Which side are the symptoms documented as "{what}" on?',
+        ("right", "left", "both sides", *OPEN),
     ),
-    "encounter_type": (
+    "encounter_type": Query(
         "assessment",
-        "Say whether this visit is active treatment of the injury or follow-up during healing: "
-        "it sets the 7th character (A or D).",
+        "encounter",
+        'For the injury documented as "{what}": is this visit active treatment, or follow-up '
+        "during routine healing?",
+        ("active treatment", "routine healing follow-up", "a late effect (sequela)", *OPEN),
     ),
-    "named_condition": (
+    "named_condition": Query(
         "assessment",
-        "Name the back condition in the assessment (for example disc herniation, stenosis, "
-        "spondylosis, strain); until then only an unspecified code such as M53.9 fits.",
+        "diagnosis",
+        'The note documents "{what}" without a named diagnosis. What condition does the '
+        "clinician diagnose?",
     ),
 }
+CONFIRM = Query(
+    "assessment",
+    "confirmation",
+    '"{what}" is documented as possible. Is it confirmed, ruled out, or still uncertain?',
+    ("confirmed", "ruled out", "still uncertain (workup pending)", *OPEN),
+)
 
 
 def citations_for_code(ctx: DraftContext, code: str) -> list[Citation]:
@@ -99,6 +129,11 @@ def evidence_of(findings: list[Finding], transcript_text: str) -> list[Evidence]
     return out
 
 
+def quotes(findings: Iterable[Finding], text: str, limit: int = 3) -> list[Evidence]:
+    """The first ``limit`` distinct findings as verbatim evidence."""
+    return evidence_of(list(dict.fromkeys(findings))[:limit], text)
+
+
 def confidence_of(p: Proposal) -> float:
     if not p.confident:
         return 0.4
@@ -123,6 +158,9 @@ class Analysis:
     # Codes worth retrieving guidance for: the proposals and those naive codes (so the pitfall
     # rules about them can fire and be cited), in this order.
     candidates: list[str]
+    # The findings each candidate rests on: a proposal's evidence, or the findings that would
+    # lead a careless coder to a naive code (what a warning about that code quotes).
+    grounds: dict[str, list[Finding]]
 
     @classmethod
     def of(cls, findings: list[Finding], codeset: CodeSet, text: str = "") -> Analysis:
@@ -130,14 +168,26 @@ class Analysis:
         proposals = propose(facts, codeset)
         candidates: list[str] = []
         naive: list[str] = []
+        grounds: dict[str, list[Finding]] = {}
         for p in proposals:
             alternatives = _naive_in_region(p, codeset)
             candidates += [p.code, *alternatives]
             naive += alternatives
-        symptoms = naive_codes(facts, codeset)
-        candidates += symptoms
-        naive += symptoms
-        return cls(findings, facts, proposals, frozenset(naive), list(dict.fromkeys(candidates)))
+            grounds.setdefault(p.code, p.evidence)
+            for a in alternatives:
+                grounds.setdefault(a, p.evidence[:1])
+        for code, found in naive_codes(facts, codeset).items():
+            candidates.append(code)
+            naive.append(code)
+            grounds.setdefault(code, found)
+        return cls(
+            findings,
+            facts,
+            proposals,
+            frozenset(naive),
+            list(dict.fromkeys(candidates)),
+            grounds,
+        )
 
 
 class RulesDrafter:
@@ -177,14 +227,18 @@ class RulesDrafter:
                 )
             )
             for need in [*p.missing, *p.ask]:
-                section, message = MISSING_PROMPTS[need]
+                q = MISSING_PROMPTS[need]
+                main = p.evidence[0]
                 prompts.append(
                     DocPrompt(
                         id=f"missing-{need.replace('_', '-')}",
                         code=p.code,
-                        note_section=section,
-                        text=message.format(what=entry.description if entry else p.code),
+                        note_section=q.section,
+                        text=q.text.format(what=text[main.start : main.end]),
                         severity="warning",
+                        axis=q.axis,
+                        options=list(q.options),
+                        evidence=quotes(p.evidence, text),
                         citations=citations_for_code(ctx, p.code),
                     )
                 )
@@ -192,10 +246,10 @@ class RulesDrafter:
         prompts.extend(_uncertain_prompts(ctx, facts))
         for h in hits:
             if h.rule.kind == "prompt" and (not h.rule.when.codes_any or set(h.codes) & kept):
-                prompts.append(_prompt(ctx, h, kept))
+                prompts.append(_prompt(ctx, h, kept, analysis))
         warnings = _unique_warnings(
             [
-                _warning(ctx, h)
+                _warning(ctx, h, analysis)
                 for h in hits
                 if h.rule.kind in {"warning", "alternative"} and _concerns(h, kept)
             ]
@@ -274,6 +328,7 @@ def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
     """A condition stated only as possible is not coded in the outpatient setting: ask."""
     out = []
     present = facts.concepts()
+    text = ctx.transcript.text
     for f in facts.uncertain:
         if f.category != "condition" or f.concept in present:
             continue
@@ -281,20 +336,28 @@ def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
             DocPrompt(
                 id=f"confirm-{f.concept.replace('_', '-')}",
                 code=None,
-                note_section="assessment",
-                text=(
-                    f'"{ctx.transcript.text[f.start : f.end]}" is stated as possible. Outpatient '
-                    "coding does not code an uncertain diagnosis: confirm it (with the finding "
-                    "that confirms it) or rule it out; until then the symptoms are coded."
-                ),
+                note_section=CONFIRM.section,
+                text=CONFIRM.text.format(what=text[f.start : f.end]),
                 severity="warning",
+                axis=CONFIRM.axis,
+                options=list(CONFIRM.options),
+                evidence=quotes([f], text),
                 citations=citations_for_code(ctx, CONFIRM_CATEGORY.get(f.concept, "")),
             )
         )
     return out
 
 
-def _prompt(ctx: DraftContext, h: RuleHit, kept: set[str]) -> DocPrompt:
+def _grounds(h: RuleHit, analysis: Analysis, codes: Iterable[str]) -> list[Finding]:
+    """What a rule's prompt or warning rests on: the findings that made it fire, then the
+    evidence of the codes it is about."""
+    out = list(h.findings)
+    for c in codes:
+        out += analysis.grounds.get(c, [])[:1]
+    return out
+
+
+def _prompt(ctx: DraftContext, h: RuleHit, kept: set[str], analysis: Analysis) -> DocPrompt:
     code = next((c for c in h.codes if c in kept), None)
     return DocPrompt(
         id=h.rule.id,
@@ -302,16 +365,21 @@ def _prompt(ctx: DraftContext, h: RuleHit, kept: set[str]) -> DocPrompt:
         note_section=h.rule.note_section,
         text=h.rule.message,
         severity=h.rule.severity,
+        axis=h.rule.axis,
+        options=list(h.rule.options),
+        evidence=quotes(_grounds(h, analysis, [code] if code else []), ctx.transcript.text),
         citations=citations_for_item(ctx, h.rule.item),
     )
 
 
-def _warning(ctx: DraftContext, h: RuleHit) -> CodingWarning:
+def _warning(ctx: DraftContext, h: RuleHit, analysis: Analysis) -> CodingWarning:
+    codes = list(h.codes) or list(h.rule.forbid)
     return CodingWarning(
         rule=h.rule.id,
-        codes=list(h.codes) or list(h.rule.forbid),
+        codes=codes,
         message=h.rule.message,
         alternatives=list(h.rule.alternatives),
+        evidence=quotes(_grounds(h, analysis, codes), ctx.transcript.text),
         citations=citations_for_item(ctx, h.rule.item),
     )
 
@@ -339,10 +407,14 @@ def _unique_warnings(warnings: list[CodingWarning]) -> list[CodingWarning]:
 
 
 def _unique_prompts(prompts: list[DocPrompt]) -> list[DocPrompt]:
+    """One prompt per id and code, and one per axis and code: two queries asking the same
+    thing of the same code ("which level?" from the drafter and from a card rule) are one."""
     seen: set[tuple[str, str | None]] = set()
     out = []
     for p in prompts:
-        if (p.id, p.code) not in seen:
-            seen.add((p.id, p.code))
-            out.append(p)
+        keys = {(p.id, p.code)} | ({(f"axis:{p.axis}", p.code)} if p.axis and p.code else set())
+        if keys & seen:
+            continue
+        seen |= keys
+        out.append(p)
     return out

@@ -6,17 +6,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scribeplugin.corpus.rules import LoadedRule, Rule, code_matches
+from scribeplugin.corpus.rules import LoadedRule, Rule, When, code_matches
 from scribeplugin.draft.coding import Facts, region_of_code, regions_of
 
 if TYPE_CHECKING:
     from scribeplugin.codeset import CodeSet
+    from scribeplugin.extract.findings import Finding
 
 
 @dataclass(frozen=True, slots=True)
 class RuleHit:
     rule: Rule
     codes: tuple[str, ...]  # the candidate codes that matched ``codes_any`` (may be empty)
+    # The findings that made the rule's finding conditions hold (one per concept named), the
+    # clinical indicators its prompt or warning rests on.
+    findings: tuple[Finding, ...] = ()
 
     @property
     def forbidden(self) -> set[str]:
@@ -87,8 +91,21 @@ def evaluate(
             continue
         if w.unless_link_doubted and facts.link_doubted():
             continue
-        hits.append(RuleHit(r, matched))
+        hits.append(RuleHit(r, matched, _witnesses(facts, w, here, uncertain)))
     return hits
+
+
+def _witnesses(facts: Facts, w: When, here: set[str], uncertain: set[str]) -> tuple[Finding, ...]:
+    """One finding per concept the rule's positive conditions named and found."""
+    out: list[Finding] = []
+    wanted = [c for c in (*w.findings_all, *w.findings_any) if c in here]
+    wanted += [c for c in (*w.uncertain_any, *w.mentioned_any) if c in uncertain | here]
+    for concept in dict.fromkeys(wanted):
+        pool = facts.present if concept in here else facts.uncertain
+        f = next((f for f in pool if concept in f.concept_ids), None)
+        if f is not None and f not in out:
+            out.append(f)
+    return tuple(out)
 
 
 def _present_at(facts: Facts, concepts: set[str], regions: set[str | None]) -> set[str]:

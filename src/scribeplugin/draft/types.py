@@ -115,7 +115,8 @@ class GuardAction(_Model):
     """What the guard did to a draft, so QA can see it."""
 
     action: Literal["removed", "downgraded", "evidence_dropped", "citation_dropped"]
-    code: str
+    target: Literal["code", "prompt", "warning"] = "code"
+    code: str = Field(description="the code; for a prompt or warning, its id or rule")
     reason: Literal[
         "unknown_code",
         "not_billable",
@@ -124,9 +125,12 @@ class GuardAction(_Model):
         "citation_not_retrieved",
         "no_citation",
         "negated_or_family_evidence",
+        "modifier_only_evidence",
+        "evidence_contradicted",
         "excludes1_conflict",
         "pitfall_rule",
         "duplicate",
+        "code_removed",
     ]
     detail: str
 

@@ -19,8 +19,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -138,6 +139,20 @@ def ensure_index(settings: Settings) -> None:
         file=sys.stderr,
     )
     build_index(settings, settings.index_scope)
+
+
+@contextmanager
+def quiet_engine_logs(verbose: bool) -> Iterator[None]:
+    """One INFO line per request would bury the progress bar (-v brings them back); the level is
+    put back after the run, as the process may go on (tests, a notebook)."""
+    logger = logging.getLogger("scribeplugin")
+    level = logger.level
+    if not verbose:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def report_line(text: str) -> str:
@@ -364,9 +379,6 @@ def eval_cli(
     jobs = max(1, int(args.jobs or 1))
 
     ensure_index(settings)
-    if not getattr(args, "verbose", False):
-        # One INFO line per request would bury the progress bar; -v brings them back.
-        logging.getLogger("scribeplugin").setLevel(logging.WARNING)
     pipeline, recorder = build_pipeline(settings, guard=not args.no_guard)
     drafter = args.drafter or settings.drafter
     if drafter not in pipeline.drafters:

@@ -157,8 +157,6 @@ def real_eval_cli(
     previous = load_run(Path(args.compare)) if getattr(args, "compare", None) else None
 
     ensure_index(settings)
-    if not getattr(args, "verbose", False):
-        logging.getLogger("scribeplugin").setLevel(logging.WARNING)
     pipeline, recorder = build_pipeline(settings, guard=not getattr(args, "no_guard", False))
     problems = check_labels(labels, pipeline.codeset, encounters)
     if problems:
