@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scribeplugin.draft.coding import Facts
-from scribeplugin.draft.ruleset import evaluate
+from scribeplugin.coding.facts import Facts
+from scribeplugin.coding.ruleset import evaluate
 from scribeplugin.draft.types import (
     Citation,
     CodeSuggestion,
@@ -38,6 +38,7 @@ from scribeplugin.draft.types import (
     Evidence,
     GuardAction,
 )
+from scribeplugin.knowledge.coding import CodingKnowledge, default_coding
 
 if TYPE_CHECKING:
     from scribeplugin.codeset import CodeSet
@@ -45,63 +46,8 @@ if TYPE_CHECKING:
 
 _EXCLUDED_CODE = re.compile(r"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(\.?-)?")
 
-# Which finding concepts can support codes under a prefix. Codes outside the table need evidence
-# on any present condition or symptom finding.
-SUPPORT: dict[str, set[str]] = {
-    "M50.1": {"disc_herniation", "radiculopathy", "sciatica"},
-    "M50.2": {"disc_herniation"},
-    "M50.3": {"disc_degeneration"},
-    "M51.1": {"disc_herniation", "disc_degeneration", "radiculopathy", "sciatica"},
-    "M51.2": {"disc_herniation"},
-    "M51.3": {"disc_degeneration", "low_back_pain", "back_pain", "leg_pain", "sciatica"},
-    "M48.0": {"spinal_stenosis", "neurogenic_claudication"},
-    "M47.1": {"spondylosis", "facet_arthropathy", "myelopathy"},
-    "M47.2": {"spondylosis", "facet_arthropathy", "radiculopathy", "sciatica"},
-    "M47.8": {"spondylosis", "facet_arthropathy"},
-    "M43.1": {"spondylolisthesis"},
-    "M46.4": {"discitis"},
-    "M46.2": {"vertebral_osteomyelitis"},
-    "M53.2": {"instability"},
-    "M53.8": {"ligament_syndrome", "dorsopathy"},
-    "Q76.4": {"transitional_vertebra"},
-    "Q76.2": {"spondylolisthesis", "congenital"},
-    "M48.2": {"kissing_spine"},
-    "M43.0": {"spondylolysis"},
-    "M53.3": {"coccygodynia"},
-    "M46.1": {"sacroiliitis"},
-    "M46.3": {"discitis", "pyogenic"},
-    "M54.81": {"occipital_neuralgia"},
-    "M96.0": {"pseudarthrosis"},
-    "M80.0": {"osteoporotic_fracture", "injury_event"},
-    "S32.2": {"coccyx_fracture", "injury_event"},
-    "S14.2": {"nerve_root_injury", "injury_event"},
-    "S13.0": {"traumatic_disc_rupture", "injury_event"},
-    "S23.0": {"traumatic_disc_rupture", "injury_event"},
-    "S33.0": {"traumatic_disc_rupture", "injury_event"},
-    "S13.1": {"traumatic_subluxation", "injury_event"},
-    "S23.1": {"traumatic_subluxation", "injury_event"},
-    "S33.1": {"traumatic_subluxation", "injury_event"},
-    "M53.9": {"dorsopathy", "back_pain", "low_back_pain"},
-    "M54.1": {"radiculopathy"},
-    "M54.2": {"neck_pain"},
-    "M54.3": {"sciatica", "leg_pain"},
-    "M54.4": {"sciatica", "low_back_pain", "leg_pain"},
-    "M54.5": {"low_back_pain", "back_pain", "vertebrogenic_pain"},
-    "M54.8": {"back_pain", "low_back_pain", "neck_pain"},
-    "M54.9": {"back_pain", "low_back_pain"},
-    # An injury's site can rest on the pain that places it ("cervicalgia" after a whiplash).
-    "S13.4": {"sprain", "injury_event", "neck_pain"},
-    "S16.1": {"strain", "injury_event", "neck_pain"},
-    "S33.5": {"sprain", "injury_event", "low_back_pain", "back_pain"},
-    "S23.3": {"sprain", "injury_event", "back_pain"},
-    "S29.01": {"strain", "injury_event", "back_pain"},
-    "S39.01": {"strain", "injury_event", "low_back_pain", "back_pain"},
-}
 _SUPPORTING_CATEGORIES = {"condition", "symptom"}
 _MODIFIER_CATEGORIES = {"region", "level", "laterality", "encounter"}
-# A negated finding of a key concept contradicts a quote of these concepts: "the left side is
-# negative" contradicts "both legs".
-CONTRADICTED_BY: dict[str, set[str]] = {"bilateral": {"left", "right"}}
 
 
 @dataclass(slots=True)
@@ -110,24 +56,28 @@ class GuardResult:
     actions: list[GuardAction] = field(default_factory=list)
 
 
-def supports(finding: Finding, code: str) -> bool:
-    """Can this finding carry this code? The longest matching prefix of SUPPORT decides."""
-    prefixes = [p for p in SUPPORT if code.startswith(p)]
+def supports(finding: Finding, code: str, knowledge: CodingKnowledge | None = None) -> bool:
+    """Can this finding stand in the evidence of this code? The longest matching prefix of the
+    knowledge's ``support`` table decides; a side, level, region or encounter word refines any
+    code."""
+    table = (knowledge or default_coding()).support
+    prefixes = [p for p in table if code.startswith(p)]
     if not prefixes:
         return finding.category in _SUPPORTING_CATEGORIES
-    concepts = SUPPORT[max(prefixes, key=len)]
+    concepts = table[max(prefixes, key=len)]
     return finding.concept in concepts or finding.category in _MODIFIER_CATEGORIES
 
 
-def carries(finding: Finding, code: str) -> bool:
+def carries(finding: Finding, code: str, knowledge: CodingKnowledge | None = None) -> bool:
     """Can this finding carry the code on its own: a condition or symptom that supports it, not
     a modifier (side, level, region, encounter) that only refines it?"""
-    return finding.category not in _MODIFIER_CATEGORIES and supports(finding, code)
+    return finding.category not in _MODIFIER_CATEGORIES and supports(finding, code, knowledge)
 
 
 class Guard:
-    def __init__(self, codeset: CodeSet) -> None:
+    def __init__(self, codeset: CodeSet, knowledge: CodingKnowledge | None = None) -> None:
         self.codeset = codeset
+        self.knowledge = knowledge or default_coding()
 
     def check(self, draft: Draft, ctx: DraftContext) -> GuardResult:
         actions: list[GuardAction] = []
@@ -261,13 +211,17 @@ class Guard:
                 continue
             end = start + len(ev.text)
             overlapping = [f for f in findings if f.start < end and start < f.end]
-            present = [f for f in overlapping if f.assertion == "present" and supports(f, s.code)]
+            present = [
+                f
+                for f in overlapping
+                if f.assertion == "present" and supports(f, s.code, self.knowledge)
+            ]
             negated = [
                 f
                 for f in overlapping
                 if f.assertion in {"negated", "family", "historical", "possible"}
             ]
-            if negated and not any(carries(f, s.code) for f in present):
+            if negated and not any(carries(f, s.code, self.knowledge) for f in present):
                 # The side or region words of a denied or past finding are that finding's.
                 present = []
             if not present:
@@ -279,7 +233,7 @@ class Guard:
                 )
                 actions.append(_act("evidence_dropped", s.code, reason, detail))
                 continue
-            carried = carried or any(carries(f, s.code) for f in present)
+            carried = carried or any(carries(f, s.code, self.knowledge) for f in present)
             main = present[0]
             out.append(
                 Evidence(
@@ -335,7 +289,7 @@ class Guard:
             # only on what might mislead a coder, which a later denial does not undo.
             denials = target == "prompt"
             against = next(
-                (c for f in on if (c := _contradiction(f, findings, denials=denials))), None
+                (c for f in on if (c := self._contradiction(f, findings, denials))), None
             )
             if against is not None:
                 # A query or warning whose premise the transcript denies is wrong as a whole.
@@ -367,6 +321,28 @@ class Guard:
                 target=target,
             )
         )
+        return None
+
+    def _contradiction(self, f: Finding, findings: list[Finding], denials: bool) -> Finding | None:
+        """A negated finding that contradicts ``f``: a denial the knowledge's
+        ``contradicted_by`` names (a side denied where ``f`` claims both sides), or (with
+        ``denials``) the same condition or symptom, at the same level and side, denied after
+        ``f`` (the final statement decides)."""
+        key = self.knowledge.contradicted_by.get(f.concept, frozenset())
+        for g in findings:
+            if g.assertion != "negated":
+                continue
+            if g.concept in key:
+                return g
+            if (
+                denials
+                and g.concept == f.concept
+                and f.category not in _MODIFIER_CATEGORIES
+                and g.start > f.start
+                and g.level == f.level
+                and (None in (g.laterality, f.laterality) or g.laterality == f.laterality)
+            ):
+                return g
         return None
 
     # -- citations ------------------------------------------------------------------------------
@@ -442,7 +418,11 @@ class Guard:
         actions: list[GuardAction],
     ) -> tuple[list[CodeSuggestion], list[CodingWarning]]:
         analysis = ctx.own_analysis()
-        facts = analysis.facts if analysis else Facts.of(ctx.findings, ctx.transcript.text)
+        facts = (
+            analysis.facts
+            if analysis
+            else Facts.of(ctx.findings, ctx.transcript.text, self.knowledge)
+        )
         hits = evaluate(ctx.rules, {s.code for s in kept} | set(ctx.candidates), facts, ctx.codeset)
         have = {w.rule for w in warnings}
         out = []
@@ -490,28 +470,6 @@ def _locate(text: str, quote: str, hint: int) -> int | None:
     if not starts:
         return None
     return min(starts, key=lambda s: abs(s - hint))
-
-
-def _contradiction(f: Finding, findings: list[Finding], *, denials: bool = True) -> Finding | None:
-    """A negated finding that contradicts ``f``: a side denied where ``f`` claims both sides,
-    or (with ``denials``) the same condition or symptom, at the same level and side, denied
-    after ``f`` (the final statement decides)."""
-    key = CONTRADICTED_BY.get(f.concept, set())
-    for g in findings:
-        if g.assertion != "negated":
-            continue
-        if g.concept in key:
-            return g
-        if (
-            denials
-            and g.concept == f.concept
-            and f.category not in _MODIFIER_CATEGORIES
-            and g.start > f.start
-            and g.level == f.level
-            and (None in (g.laterality, f.laterality) or g.laterality == f.laterality)
-        ):
-            return g
-    return None
 
 
 def _act(action: str, code: str, reason: str, detail: str, *, target: str = "code") -> GuardAction:

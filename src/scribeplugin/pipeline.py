@@ -1,4 +1,5 @@
-"""Wires the steps: transcript -> findings -> retrieval -> draft -> guard -> SuggestResponse.
+"""Wires the steps: transcript -> findings (extract) -> codes (code) -> guidance (retrieve) ->
+draft -> guard -> SuggestResponse.
 
 Components are injected (tests build their own); ``Pipeline.from_settings`` builds the real ones
 once per process. Heavy things (medspaCy, MiniLM, Chroma) load on first use or in ``warm_up``.
@@ -15,8 +16,9 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from scribeplugin.coding.analysis import Analysis
 from scribeplugin.config import Settings
-from scribeplugin.draft.rules import Analysis, RulesDrafter, confirm_codes
+from scribeplugin.draft.rules import RulesDrafter
 from scribeplugin.draft.types import (
     Draft,
     DraftContext,
@@ -27,6 +29,7 @@ from scribeplugin.draft.types import (
 )
 from scribeplugin.errors import ConfigError
 from scribeplugin.guard import Guard
+from scribeplugin.knowledge.coding import CodingKnowledge, load_coding
 
 if TYPE_CHECKING:
     from scribeplugin.codeset import CodeSet
@@ -89,6 +92,7 @@ class Pipeline:
         rules: list[LoadedRule],
         drafters: Mapping[str, Drafter],
         *,
+        knowledge: CodingKnowledge | None = None,
         guard_enabled: bool = True,
     ) -> None:
         self.settings = settings
@@ -97,7 +101,8 @@ class Pipeline:
         self.retriever = retriever
         self.rules = rules
         self.drafters = dict(drafters)
-        self.guard = Guard(codeset)
+        self.knowledge = knowledge or load_coding(tuple(settings.knowledge_dirs))
+        self.guard = Guard(codeset, self.knowledge)
         self.guard_enabled = guard_enabled
 
     @classmethod
@@ -111,7 +116,8 @@ class Pipeline:
         from scribeplugin.retrieval import Retriever
 
         codeset = get_codeset(settings.code_list_path, settings.tabular_xml_path)
-        rules_drafter = RulesDrafter()
+        knowledge = load_coding(tuple(settings.knowledge_dirs))
+        rules_drafter = RulesDrafter(knowledge)
         drafters: dict[str, Drafter] = {"rules": rules_drafter}
         if settings.llm_model:
             from scribeplugin.draft.llm import LLMDrafter
@@ -124,6 +130,7 @@ class Pipeline:
             Retriever.from_settings(settings, embedder=embedder),
             load_rules(settings.corpus_dir),
             drafters,
+            knowledge=knowledge,
             **kw,
         )
 
@@ -165,14 +172,16 @@ class Pipeline:
             transcript = parse_transcript(data, max_chars=self.settings.max_transcript_chars)
         with clock("extract"):
             findings = self.extractor.run(transcript)
+        with clock("code"):
+            analysis = Analysis.of(findings, self.codeset, transcript.text, self.knowledge)
+            candidates = analysis.candidates
         with clock("retrieve"):
             queries = build_queries(transcript, findings)
             passages = self._retrieve(queries)
-            # The coding logic's candidates, whichever drafter writes the draft.
-            analysis = Analysis.of(findings, self.codeset, transcript.text)
-            candidates = analysis.candidates
+            # The guidance of the coding step's candidates, whichever drafter writes the draft:
+            # their tabular entries and cards, the rules about them, the uncertain conditions'.
             items = _rule_items(self.rules, candidates)
-            cited = [*candidates, *confirm_codes(findings)]
+            cited = [*candidates, *analysis.confirm_codes()]
             passages = _merge(passages, self.retriever.passages_for(codes=cited, item_ids=items))
         ctx = DraftContext(
             transcript, findings, passages, self.rules, self.codeset, candidates, analysis
@@ -236,7 +245,7 @@ class Pipeline:
 
 def _rule_items(rules: list[LoadedRule], candidates: list[str]) -> list[str]:
     """Card items of the rules that may fire for these candidates (their citations)."""
-    from scribeplugin.draft.ruleset import CodeMatcher
+    from scribeplugin.coding.ruleset import CodeMatcher
 
     matcher = CodeMatcher(candidates)
     return sorted(

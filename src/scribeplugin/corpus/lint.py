@@ -10,7 +10,9 @@ Checks, each reported as ``file:line: reason``:
 - item ids are well formed and unique; rules validate, name existing items, known concepts and
   real codes; every pitfall of every card is enforced by at least one rule;
 - prompts and eval cases (when given) name only real codes and existing item ids;
-- with an evals folder: every FAQ item and every pitfall of every card is covered by a case.
+- with an evals folder: every FAQ item and every pitfall of every card is covered by a case;
+- the coding knowledge (``knowledge/**/*.yaml``, section ``coding``) validates, names only real
+  codes (a stem such as S13.4XX takes a 7th character) and known finding concepts.
 """
 
 from __future__ import annotations
@@ -198,6 +200,7 @@ def lint_corpus(
                         str(card.path), item.line, f"pitfall {item.id} has no rule enforcing it"
                     )
                 )
+    problems.extend(_check_coding_knowledge(corpus_dir / "knowledge", cs))
     for folder in extra_dirs:
         problems.extend(_check_other_files(folder, item_ids, cs))
     if evals_dir is not None:
@@ -433,6 +436,42 @@ def _check_rules(
         )
         if rule.kind == "warning" and not (rule.forbid or rule.alternatives):
             yield Problem(path, line, f"warning rule {rule.id} neither forbids nor offers a code")
+
+
+# -- coding knowledge ------------------------------------------------------------------------------
+
+
+def _check_coding_knowledge(folder: Path, cs: CodeSet) -> Iterator[Problem]:
+    from scribeplugin.concepts import is_concept
+    from scribeplugin.knowledge import KnowledgeError, read_sources
+    from scribeplugin.knowledge.coding import CodingKnowledge
+
+    if not folder.is_dir():
+        return
+    try:
+        k = CodingKnowledge.from_sources(read_sources([folder]))
+    except KnowledgeError as exc:
+        path, _, rest = str(exc).partition(": ")
+        file, _, line = path.rpartition(":")
+        yield Problem(file or path, int(line) if line.isdigit() else 1, rest or str(exc))
+        return
+    for code, where in k.codes():
+        file, _, line = where.rpartition(":")
+        bare = code.rstrip("-")
+        if cs.get(bare) is None and cs.get(bare + "A") is None:
+            yield Problem(file, int(line), f"coding knowledge: {_unknown(code, cs)}")
+    named = [
+        *((c, f"support:{p}") for p, cs_ in k.support.items() for c in cs_),
+        *((c, f"contradicted_by:{x}") for x, cs_ in k.contradicted_by.items() for c in {x, *cs_}),
+        *((c, f"confirm:{c}") for c in k.confirm),
+        *((c, f"named:{c}") for c in k.named),
+        *((c, f"groups:{g}") for g, cs_ in k.groups.items() for c in cs_),
+        *((c, f"regions:{c}") for c in k.regions),
+    ]
+    for concept, tag in named:
+        if not is_concept(concept):
+            file, _, line = k.origin[tag].rpartition(":")
+            yield Problem(file, int(line), f"coding knowledge {tag}: unknown concept {concept!r}")
 
 
 # -- eval coverage --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The rules drafter: deterministic, offline, no model weights. The default drafter.
 
-Codes come from the coding logic in ``coding.py`` (findings -> most specific billable code),
+Codes come from the coding step (``scribeplugin.coding``: findings -> most specific billable code),
 documentation prompts and pitfall warnings from the corpus rules, citations from the passages the
 pipeline retrieved. The guard checks its drafts exactly as it checks the LLM's.
 """
@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scribeplugin.draft.coding import REGION_PHRASE, Facts, Proposal, naive_codes, propose
-from scribeplugin.draft.ruleset import RuleHit, evaluate
+from scribeplugin.coding.analysis import Analysis
+from scribeplugin.coding.facts import Facts, Proposal
+from scribeplugin.coding.ruleset import RuleHit, evaluate
 from scribeplugin.draft.types import (
     Citation,
     CodeSuggestion,
@@ -22,6 +23,7 @@ from scribeplugin.draft.types import (
     DraftContext,
     Evidence,
 )
+from scribeplugin.knowledge.coding import CodingKnowledge, default_coding
 
 if TYPE_CHECKING:
     from scribeplugin.codeset import CodeSet
@@ -146,50 +148,6 @@ def confidence_of(p: Proposal) -> float:
     return round(score - 0.1 * len(p.missing), 2)
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """The coding logic's reading of one visit's findings, worked out once per request: the
-    pipeline needs its candidate codes before retrieval, and the rules drafter drafts from it."""
-
-    findings: list[Finding]
-    facts: Facts
-    proposals: list[Proposal]
-    naive: frozenset[str]  # codes a careless coder might pick instead of the proposals
-    # Codes worth retrieving guidance for: the proposals and those naive codes (so the pitfall
-    # rules about them can fire and be cited), in this order.
-    candidates: list[str]
-    # The findings each candidate rests on: a proposal's evidence, or the findings that would
-    # lead a careless coder to a naive code (what a warning about that code quotes).
-    grounds: dict[str, list[Finding]]
-
-    @classmethod
-    def of(cls, findings: list[Finding], codeset: CodeSet, text: str = "") -> Analysis:
-        facts = Facts.of(findings, text)
-        proposals = propose(facts, codeset)
-        candidates: list[str] = []
-        naive: list[str] = []
-        grounds: dict[str, list[Finding]] = {}
-        for p in proposals:
-            alternatives = _naive_in_region(p, codeset)
-            candidates += [p.code, *alternatives]
-            naive += alternatives
-            grounds.setdefault(p.code, p.evidence)
-            for a in alternatives:
-                grounds.setdefault(a, p.evidence[:1])
-        for code, found in naive_codes(facts, codeset).items():
-            candidates.append(code)
-            naive.append(code)
-            grounds.setdefault(code, found)
-        return cls(
-            findings,
-            facts,
-            proposals,
-            frozenset(naive),
-            list(dict.fromkeys(candidates)),
-            grounds,
-        )
-
-
 class RulesDrafter:
     """Deterministic drafter: coding logic + corpus rules."""
 
@@ -197,9 +155,12 @@ class RulesDrafter:
     model: str | None = None
     prompt_version: str | None = None
 
+    def __init__(self, knowledge: CodingKnowledge | None = None) -> None:
+        self.knowledge = knowledge or default_coding()
+
     def draft(self, ctx: DraftContext) -> Draft:
         cs, text = ctx.codeset, ctx.transcript.text
-        analysis = ctx.own_analysis() or Analysis.of(ctx.findings, cs, text)
+        analysis = ctx.own_analysis() or Analysis.of(ctx.findings, cs, text, self.knowledge)
         facts, proposals = analysis.facts, analysis.proposals
         chosen = {p.code for p in proposals}
         hits = evaluate(ctx.rules, chosen | analysis.naive | set(ctx.candidates), facts, cs)
@@ -259,23 +220,6 @@ class RulesDrafter:
         )
 
 
-def _naive_in_region(p: Proposal, cs: CodeSet) -> list[str]:
-    """The naive alternatives of a proposal that are about the same region (or no region)."""
-    entry = cs.get(p.code)
-    if entry is None:
-        return []
-    region = next((ph for ph in REGION_PHRASE.values() if ph in entry.description), None)
-    out = []
-    for code in p.naive:
-        alt = cs.get(code)
-        if alt is None:
-            continue
-        alt_region = next((ph for ph in REGION_PHRASE.values() if ph in alt.description), None)
-        if region is None or alt_region is None or alt_region == region:
-            out.append(code)
-    return out
-
-
 def _rationale(p: Proposal, cs: CodeSet) -> str:
     entry = cs.get(p.code)
     what = ", ".join(dict.fromkeys(f.concept.replace("_", " ") for f in p.evidence))
@@ -283,45 +227,6 @@ def _rationale(p: Proposal, cs: CodeSet) -> str:
     if not p.confident:
         base += " Only the category is supported so far."
     return base
-
-
-# The category an uncertain condition would be coded to once confirmed: its tabular entry is
-# the guidance a "confirm it" prompt cites.
-CONFIRM_CATEGORY = {
-    "disc_herniation": "M51.2",
-    "disc_degeneration": "M51.3",
-    "spinal_stenosis": "M48.0",
-    "neurogenic_claudication": "M48.06",
-    "spondylosis": "M47.8",
-    "facet_arthropathy": "M47.8",
-    "spondylolisthesis": "M43.1",
-    "spondylolysis": "M43.0",
-    "instability": "M53.2",
-    "radiculopathy": "M54.1",
-    "myelopathy": "M47.1",
-    "discitis": "M46.4",
-    "sprain": "S33.5",
-    "strain": "S39.01",
-    "transitional_vertebra": "Q76.4",
-    "kissing_spine": "M48.2",
-    "sacroiliitis": "M46.1",
-    "pseudarthrosis": "M96",
-    "osteoporotic_fracture": "M80.0",
-    "vertebral_osteomyelitis": "M46.2",
-    "traumatic_disc_rupture": "S33.0",
-    "traumatic_subluxation": "S33.1",
-}
-
-
-def confirm_codes(findings: list[Finding]) -> list[str]:
-    """Categories whose guidance the confirm prompts of these findings will cite."""
-    return sorted(
-        {
-            CONFIRM_CATEGORY[f.concept]
-            for f in findings
-            if f.assertion == "possible" and f.concept in CONFIRM_CATEGORY
-        }
-    )
 
 
 def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
@@ -342,7 +247,7 @@ def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
                 axis=CONFIRM.axis,
                 options=list(CONFIRM.options),
                 evidence=quotes([f], text),
-                citations=citations_for_code(ctx, CONFIRM_CATEGORY.get(f.concept, "")),
+                citations=citations_for_code(ctx, facts.knowledge.confirm.get(f.concept, "")),
             )
         )
     return out

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from scribeplugin.codeset import CodeSet
+    from scribeplugin.coding.analysis import Analysis
     from scribeplugin.corpus.rules import LoadedRule
-    from scribeplugin.draft.rules import Analysis
     from scribeplugin.extract.findings import Finding
     from scribeplugin.extract.transcript import Transcript
     from scribeplugin.retrieval import Passage

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from scribeplugin.coding.facts import Facts
+from scribeplugin.coding.regions import region_of_code, regions_of
 from scribeplugin.corpus.rules import LoadedRule, Rule, When, code_matches
-from scribeplugin.draft.coding import Facts, region_of_code, regions_of
 
 if TYPE_CHECKING:
     from scribeplugin.codeset import CodeSet
@@ -76,7 +77,7 @@ def evaluate(
         if w.at_region is not None:
             here = _present_at(facts, {*w.findings_any, *w.findings_all}, {w.at_region})
         elif w.same_region and codeset is not None:
-            regions = {region_of_code(codeset, c) for c in matched} - {None}
+            regions = {region_of_code(codeset, facts.knowledge, c) for c in matched} - {None}
             if regions:
                 here = _present_at(facts, {*w.findings_any, *w.findings_all}, regions | {None})
         if w.findings_all and not set(w.findings_all) <= here:

@@ -1,0 +1,139 @@
+"""The coding step: a visit's findings -> the codes they support (:class:`Analysis`).
+
+The logic follows the tabular list and the outpatient guidelines: the most specific billable
+code the evidence supports (region, laterality, with or without radiculopathy or claudication,
+pain pattern, encounter), no code for a possible, negated, family or history-only finding, no
+symptom code when a confirmed diagnosis of the same region explains it, and no dorsopathy for
+back pain the clinician puts down to another organ. The resolvers run in this order, each
+seeing what the ones before it coded: spine conditions, injuries, symptoms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from scribeplugin.coding import injuries, spine, symptoms
+from scribeplugin.coding.coder import Coder
+from scribeplugin.coding.facts import Facts, Proposal
+from scribeplugin.knowledge.coding import CodingKnowledge, default_coding
+
+if TYPE_CHECKING:
+    from scribeplugin.codeset import CodeSet
+    from scribeplugin.extract.findings import Finding
+
+RESOLVERS = (
+    spine.discs,
+    spine.stenosis,
+    spine.spondylosis,
+    spine.segments,
+    spine.other_dorsopathies,
+    injuries.sprains_and_strains,
+    injuries.traumatic_discs_and_slips,
+    injuries.fractures,
+    symptoms.radiculopathy,
+    symptoms.symptoms,
+)
+
+
+def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
+    """Every code the present findings support, most specific first, one per documented region;
+    symptoms a confirmed diagnosis of the same region explains are not coded."""
+    coder = Coder(facts, cs)
+    for resolve in RESOLVERS:
+        resolve(coder)
+    return _dedupe(coder.out)
+
+
+def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
+    seen: dict[str, Proposal] = {}
+    for p in proposals:
+        if p.code in seen:
+            seen[p.code].evidence.extend(e for e in p.evidence if e not in seen[p.code].evidence)
+        else:
+            seen[p.code] = p
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The coding step's reading of one visit's findings, worked out once per request: the
+    pipeline needs its candidate codes before retrieval, the drafters draft from it and the
+    guard's pitfall check reads its facts."""
+
+    findings: list[Finding]
+    facts: Facts
+    proposals: list[Proposal]
+    naive: frozenset[str]  # codes a careless coder might pick instead of the proposals
+    # Codes worth retrieving guidance for: the proposals and those naive codes (so the pitfall
+    # rules about them can fire and be cited), in this order.
+    candidates: list[str]
+    # The findings each candidate rests on: a proposal's evidence, or the findings that would
+    # lead a careless coder to a naive code (what a warning about that code quotes).
+    grounds: dict[str, list[Finding]]
+
+    @classmethod
+    def of(
+        cls,
+        findings: list[Finding],
+        codeset: CodeSet,
+        text: str = "",
+        knowledge: CodingKnowledge | None = None,
+    ) -> Analysis:
+        facts = Facts.of(findings, text, knowledge or default_coding())
+        proposals = propose(facts, codeset)
+        candidates: list[str] = []
+        naive: list[str] = []
+        grounds: dict[str, list[Finding]] = {}
+        for p in proposals:
+            alternatives = _naive_in_region(p, codeset, facts.knowledge)
+            candidates += [p.code, *alternatives]
+            naive += alternatives
+            grounds.setdefault(p.code, p.evidence)
+            for a in alternatives:
+                grounds.setdefault(a, p.evidence[:1])
+        for code, found in symptoms.naive_codes(facts, codeset).items():
+            candidates.append(code)
+            naive.append(code)
+            grounds.setdefault(code, found)
+        return cls(
+            findings,
+            facts,
+            proposals,
+            frozenset(naive),
+            list(dict.fromkeys(candidates)),
+            grounds,
+        )
+
+    def confirm_codes(self) -> list[str]:
+        """Categories whose guidance the confirm queries of this visit will cite."""
+        return confirm_codes(self.findings, self.facts.knowledge)
+
+
+def confirm_codes(findings: list[Finding], knowledge: CodingKnowledge) -> list[str]:
+    """Categories whose guidance the confirm queries of these findings will cite."""
+    return sorted(
+        {
+            knowledge.confirm[f.concept]
+            for f in findings
+            if f.assertion == "possible" and f.concept in knowledge.confirm
+        }
+    )
+
+
+def _naive_in_region(p: Proposal, cs: CodeSet, k: CodingKnowledge) -> list[str]:
+    """The naive alternatives of a proposal that are about the same region (or no region)."""
+    entry = cs.get(p.code)
+    if entry is None:
+        return []
+    phrases = k.regions.values()
+    region = next((ph for ph in phrases if ph in entry.description), None)
+    out = []
+    for code in p.naive:
+        alt = cs.get(code)
+        if alt is None:
+            continue
+        alt_region = next((ph for ph in phrases if ph in alt.description), None)
+        if region is None or alt_region is None or alt_region == region:
+            out.append(code)
+    return out

@@ -1,0 +1,102 @@
+"""What the coding step reads and writes: a visit's findings sorted by what they can support
+(:class:`Facts`), and a code they support with its evidence (:class:`Proposal`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scribeplugin.knowledge.coding import CodingKnowledge, default_coding
+
+if TYPE_CHECKING:
+    from scribeplugin.extract.findings import Finding
+
+
+@dataclass(slots=True)
+class Proposal:
+    """One code the findings support, with what supports it and what is still missing."""
+
+    code: str
+    path: str  # which coding path chose it, e.g. "disc_herniation+radiculopathy"
+    evidence: list[Finding]
+    confident: bool = True
+    missing: list[str] = field(default_factory=list)  # what the note must add (not yet coded)
+    ask: list[str] = field(default_factory=list)  # what the note should add (coded already)
+    naive: list[str] = field(default_factory=list)  # codes a careless coder might pick instead
+
+
+@dataclass(slots=True)
+class Facts:
+    """The findings of one visit, sorted by what they can support."""
+
+    present: list[Finding]
+    uncertain: list[Finding]
+    negated: list[Finding]
+    text: str = ""  # the transcript, for the few cues that are not findings (pain attribution)
+    knowledge: CodingKnowledge = field(default_factory=default_coding)
+    # Present concepts with the regions and sides they carry (``has`` asks it often).
+    present_concepts: frozenset[str] = field(init=False, default=frozenset())
+    # Present findings by turn, in ``present`` order: "near" and "listed" look within a turn.
+    present_by_turn: dict[int, list[Finding]] = field(init=False, default_factory=dict)
+    _link_doubted: bool | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.present_concepts = frozenset(c for f in self.present for c in f.concept_ids)
+        for f in self.present:
+            self.present_by_turn.setdefault(f.turn_index, []).append(f)
+
+    @classmethod
+    def of(
+        cls, findings: Iterable[Finding], text: str = "", knowledge: CodingKnowledge | None = None
+    ) -> Facts:
+        present, uncertain, negated = [], [], []
+        for f in findings:
+            if f.assertion == "present":
+                present.append(f)
+            elif f.assertion == "possible":
+                uncertain.append(f)
+            elif f.assertion == "negated":
+                negated.append(f)
+            # historical and family findings support nothing
+        # The clinician's assessment outweighs other mentions: it leads wherever one is taken.
+        present.sort(key=lambda f: (not f.from_assessment, f.speaker != "clinician", f.start))
+        return cls(present, uncertain, negated, text, knowledge or default_coding())
+
+    def has(self, *concepts: str) -> bool:
+        return not self.present_concepts.isdisjoint(concepts)
+
+    def get(self, *concepts: str) -> list[Finding]:
+        return [f for f in self.present if f.concept in concepts]
+
+    def denied(self, *concepts: str) -> bool:
+        return any(f.concept in concepts for f in self.negated) and not self.has(*concepts)
+
+    def concepts(self) -> set[str]:
+        """Present concepts, with the region and side a finding carries (L5-S1 -> lumbosacral)."""
+        return set(self.present_concepts)
+
+    def link_doubted(self) -> bool:
+        """``pain_link_doubted`` of this visit, worked out once."""
+        if self._link_doubted is None:
+            self._link_doubted = pain_link_doubted(self)
+        return self._link_doubted
+
+
+_SENTENCE = re.compile(r"(?<=[.?!])\s+|\n")
+
+
+def pain_link_doubted(facts: Facts) -> bool:
+    """True when a clinician sentence about the disc doubts or denies that it causes the pain
+    (the word lists ``disc``, ``denied_link``, ``hedge`` and ``link`` of the knowledge)."""
+    k = facts.knowledge
+    disc, denied, hedge, link = (k.phrase(n) for n in ("disc", "denied_link", "hedge", "link"))
+    for sentence in _SENTENCE.split(facts.text):
+        if not disc.search(sentence):
+            continue
+        if denied.search(sentence):
+            return True
+        if hedge.search(sentence) and link.search(sentence):
+            return True
+    return False

@@ -1,0 +1,254 @@
+"""The ``coding`` section of the knowledge files: how findings become ICD-10-CM codes.
+
+Validated by pydantic and merged across files (a later file may add entries; defining the same
+entry twice is an error naming both files). The coding engine (``scribeplugin.coding``) reads
+it; the guard reads ``support`` and ``contradicted_by``; the corpus lint checks every code named.
+
+Sections of ``coding`` (see ``corpus/knowledge/coding/*.yaml`` for the data and its comments):
+
+- ``regions``: spinal region concept -> the phrase official descriptions use for it;
+- ``support``: code prefix -> the finding concepts that can carry a code under it (the guard);
+- ``contradicted_by``: a concept -> the concepts whose denial contradicts a quote of it;
+- ``confirm``: an uncertain condition -> the category whose guidance its query cites;
+- ``named``: conditions with a code of their own: concept -> code and careless alternatives;
+- ``tables``: the code tables of the spine resolvers, one mapping per resolver (a key -> a code,
+  a code stem, or a list of codes), each resolver declaring the keys it needs;
+- ``explains_low_back``: code prefixes of diagnoses that explain low back pain and sciatica;
+- ``groups``: named groups of concepts the resolvers treat alike;
+- ``phrases``: named word lists (regular expressions matched as whole words, any case).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scribeplugin.knowledge import KnowledgeError, Part, Sources, read_sources
+
+_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+
+
+def _code_like(v: str) -> str:
+    if not v or not v[0].isupper() or not set(v) <= _CODE_CHARS:
+        raise ValueError(f"{v!r} is not an ICD-10-CM code, code stem or pattern")
+    return v
+
+
+class Named(BaseModel):
+    """A condition coded to one code of its own, whatever the region."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: str
+    naive: list[str] = Field(default_factory=list, description="careless alternatives")
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        return _code_like(v)
+
+    @field_validator("naive")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        return [_code_like(c) for c in v]
+
+
+class CodingSection(BaseModel):
+    """One file's ``coding`` section; every part optional (a file may add only some)."""
+
+    model_config = ConfigDict(extra="forbid")
+    regions: dict[str, str] = Field(default_factory=dict)
+    support: dict[str, list[str]] = Field(default_factory=dict)
+    contradicted_by: dict[str, list[str]] = Field(default_factory=dict)
+    confirm: dict[str, str] = Field(default_factory=dict)
+    named: dict[str, Named] = Field(default_factory=dict)
+    tables: dict[str, dict[str, str | list[str]]] = Field(default_factory=dict)
+    explains_low_back: list[str] = Field(default_factory=list)
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    phrases: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("phrases")
+    @classmethod
+    def _compiles(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, words in v.items():
+            try:
+                re.compile("|".join(words))
+            except re.error as exc:
+                raise ValueError(f"phrases {name}: not a regular expression ({exc})") from exc
+        return v
+
+    @field_validator("support")
+    @classmethod
+    def _support_prefixes(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for prefix in v:
+            _code_like(prefix)
+        return v
+
+    @field_validator("confirm")
+    @classmethod
+    def _confirm_codes(cls, v: dict[str, str]) -> dict[str, str]:
+        return {k: _code_like(c) for k, c in v.items()}
+
+    @field_validator("tables")
+    @classmethod
+    def _table_codes(
+        cls, v: dict[str, dict[str, str | list[str]]]
+    ) -> dict[str, dict[str, str | list[str]]]:
+        for table in v.values():
+            for value in table.values():
+                for c in [value] if isinstance(value, str) else value:
+                    _code_like(c)
+        return v
+
+
+class Table:
+    """One resolver's code table: ``code(key)`` and ``codes(key)`` name the key they miss."""
+
+    def __init__(self, name: str, data: Mapping[str, str | list[str]]) -> None:
+        self.name, self.data = name, dict(data)
+
+    def code(self, key: str) -> str:
+        value = self._get(key)
+        if not isinstance(value, str):
+            raise KnowledgeError(f"coding table {self.name}: {key} is a list, expected one code")
+        return value
+
+    def codes(self, key: str) -> list[str]:
+        value = self._get(key)
+        return [value] if isinstance(value, str) else list(value)
+
+    def _get(self, key: str) -> str | list[str]:
+        try:
+            return self.data[key]
+        except KeyError:
+            raise KnowledgeError(f"coding table {self.name} has no {key!r}") from None
+
+
+@dataclass
+class CodingKnowledge:
+    """Every ``coding`` section merged, and where each entry came from (for errors and lint)."""
+
+    regions: dict[str, str] = field(default_factory=dict)
+    support: dict[str, frozenset[str]] = field(default_factory=dict)
+    contradicted_by: dict[str, frozenset[str]] = field(default_factory=dict)
+    confirm: dict[str, str] = field(default_factory=dict)
+    named: dict[str, Named] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    explains_low_back: tuple[str, ...] = ()
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)  # "section:key" -> "file:line"
+
+    @cached_property
+    def region_named(self) -> dict[str, re.Pattern[str]]:
+        """How an official description names a region ("..., lumbar region"; not "lumbar"
+        inside "thoracolumbar region")."""
+        return {
+            region: re.compile(rf"(^|[ ,]){re.escape(phrase)}\b")
+            for region, phrase in self.regions.items()
+        }
+
+    def group(self, name: str) -> frozenset[str]:
+        try:
+            return self.groups[name]
+        except KeyError:
+            raise KnowledgeError(f"no concept group {name!r} in coding.groups") from None
+
+    def phrase(self, name: str) -> re.Pattern[str]:
+        """The word list ``name`` as one case-insensitive whole-word pattern."""
+        pattern = self._phrases.get(name)
+        if pattern is None:
+            if name not in self.phrases:
+                raise KnowledgeError(f"no word list {name!r} in coding.phrases")
+            pattern = re.compile(r"\b(" + "|".join(self.phrases[name]) + r")\b", re.IGNORECASE)
+            self._phrases[name] = pattern
+        return pattern
+
+    _phrases: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_sources(cls, sources: Sources) -> CodingKnowledge:
+        k = cls()
+        low_back: list[str] = []
+        for part in sources.section("coding"):
+            section = _validate(part)
+            where = f"{part.path}:{part.line}"
+            k._merge("regions", section.regions, k.regions, where)
+            k._merge(
+                "support", {p: frozenset(c) for p, c in section.support.items()}, k.support, where
+            )
+            k._merge(
+                "contradicted_by",
+                {c: frozenset(v) for c, v in section.contradicted_by.items()},
+                k.contradicted_by,
+                where,
+            )
+            k._merge("confirm", section.confirm, k.confirm, where)
+            k._merge("named", section.named, k.named, where)
+            k._merge("tables", {n: Table(n, t) for n, t in section.tables.items()}, k.tables, where)
+            low_back += section.explains_low_back
+            k._merge(
+                "groups", {g: frozenset(c) for g, c in section.groups.items()}, k.groups, where
+            )
+            k._merge("phrases", {n: tuple(w) for n, w in section.phrases.items()}, k.phrases, where)
+        k.explains_low_back = tuple(dict.fromkeys(low_back))
+        return k
+
+    def _merge(self, name: str, new: Mapping[str, Any], into: dict[str, Any], where: str) -> None:
+        for key, value in new.items():
+            tag = f"{name}:{key}"
+            if key in into:
+                raise KnowledgeError(
+                    f"{where}: coding {name} {key!r} is defined twice (first at {self.origin[tag]})"
+                )
+            into[key] = value
+            self.origin[tag] = where
+
+    def table(self, name: str) -> Table:
+        t = self.tables.get(name)
+        if t is None:
+            raise KnowledgeError(
+                f"no coding table {name!r} in the knowledge files (corpus/knowledge/coding/)"
+            )
+        return t
+
+    def codes(self) -> Iterable[tuple[str, str]]:
+        """Every (code, where) the coding knowledge names, for the lint."""
+        for prefix in self.support:
+            yield prefix, self.origin[f"support:{prefix}"]
+        for concept, code in self.confirm.items():
+            yield code, self.origin[f"confirm:{concept}"]
+        for concept, named in self.named.items():
+            for code in [named.code, *named.naive]:
+                yield code, self.origin[f"named:{concept}"]
+        for name, table in self.tables.items():
+            for value in table.data.values():
+                for code in [value] if isinstance(value, str) else value:
+                    yield code, self.origin[f"tables:{name}"]
+
+
+def _validate(part: Part) -> CodingSection:
+    try:
+        return CodingSection.model_validate(part.data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(map(str, err["loc"])) or "coding"
+        raise KnowledgeError(f"{part.path}:{part.line}: coding.{where}: {err['msg']}") from exc
+
+
+@lru_cache(maxsize=8)
+def load_coding(dirs: tuple[Path, ...]) -> CodingKnowledge:
+    """The coding knowledge of ``dirs`` (cached: the files are read once per process)."""
+    return CodingKnowledge.from_sources(read_sources(dirs))
+
+
+def default_coding() -> CodingKnowledge:
+    """The coding knowledge of the default settings (``corpus/knowledge`` and any extra)."""
+    from scribeplugin.config import Settings
+
+    return load_coding(tuple(Settings().knowledge_dirs))
