@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from scribeplugin.config import PROJECT_ROOT
 from scribeplugin.coding.analysis import Analysis
+from scribeplugin.config import PROJECT_ROOT
 from scribeplugin.draft.rules import RulesDrafter
 from scribeplugin.draft.types import DraftContext
 from scribeplugin.extract.transcript import parse_transcript
