@@ -358,6 +358,14 @@ def test_an_edit_a_file_or_a_new_date_removes_the_answer_at_once(browser: Any, l
         answer_is_gone(page)
         assert "date of service changed" in page.locator("#status").inner_text()
 
+        # the sample visit
+        suggest(page, transcript)
+        page.click("#sample")
+        page.wait_for_function("document.getElementById('results').hidden")
+        answer_is_gone(page)
+        status = page.locator("#status").inner_text()
+        assert "Sample visit loaded" in status and "removed" in status
+
 
 def test_a_refused_request_removes_the_answer_and_says_why(browser: Any, keyed: str) -> None:
     transcript = read_example("injection.txt")
@@ -469,6 +477,8 @@ def test_a_click_on_a_code_brings_its_evidence_into_view(
         page.locator(f"[data-testid='code-{code}'] [data-action='show-evidence']").click()
         page.wait_for_function(IN_VIEW, arg=first, timeout=5_000)
         assert "flash" in (page.locator(first).get_attribute("class") or "")
+        page.wait_for_timeout(700)  # the smooth scroll ends where it should, not just passes by
+        assert page.evaluate(IN_VIEW, first)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"ui-evidence-{width}.png"))
 
@@ -541,7 +551,11 @@ def test_every_action_is_stored_as_feedback(browser: Any, live: str, store: Stor
 
 def test_the_actions_work_from_the_keyboard(browser: Any, live: str, store: Store) -> None:
     with open_page(browser, live) as page:
-        answer = suggest(page, read_example("injection.txt"))
+        page.fill("#transcript", read_example("injection.txt"))
+        with page.expect_response(lambda r: r.url.endswith("/v1/suggest")) as info:
+            page.press("#transcript", "Control+Enter")  # suggest without leaving the text
+        answer = info.value.json()
+        page.wait_for_selector("[data-testid='code-M54.42']")
         page.focus("#suggest")
         seen: list[str] = []
         for _ in range(80):  # Tab through the page, in order, until the code's first action

@@ -383,7 +383,7 @@
       if (override) {
         buttons.push(el("button", {
           type: "button", class: "act", "data-action": "override", "aria-label": override.aria,
-          "aria-haspopup": "true", onclick: () => overrideForm(),
+          onclick: () => overrideForm(),
         }, "Use another code…"));
       }
       box.replaceChildren(...buttons, problem);
@@ -554,11 +554,11 @@
       el("div", { class: "head" },
         el("span", { class: "section-label" }, SECTION_TITLES[p.note_section] || p.note_section),
         SEVERITY_LABEL[p.severity] ? el("span", { class: "badge " + p.severity }, SEVERITY_LABEL[p.severity]) : null,
-        p.code ? el("button", {
+        p.code && (codeKeys[p.code] || []).length ? el("button", {
           type: "button", class: "code-chip", "data-action": "show-evidence",
           "aria-label": "Show the evidence for " + p.code + " in the transcript",
-          onclick: () => showEvidence(codeKeys[p.code] || [], p.code),
-        }, p.code) : null),
+          onclick: () => showEvidence(codeKeys[p.code], p.code),
+        }, p.code) : p.code ? el("span", { class: "code code-chip" }, p.code) : null),
       el("div", { class: "prompt-text" }, p.text),
       quoteList(p.evidence, "this prompt", "Based on: "),
       p.options.length ? el("div", { class: "muted small" }, "Answers the note could give:") : null,
@@ -568,8 +568,10 @@
     return item;
   }
 
-  function codeChips(codes, onScreen) {
-    return codes.map((c, i) => [i ? ", " : "", el("span", { class: onScreen.has(c) ? "code on-screen" : "code" }, c)]);
+  // Codes named by a warning; those suggested above say so (not by colour alone).
+  function codeChips(codes, onScreen, sayShown) {
+    return codes.map((c, i) => [i ? ", " : "", el("span", { class: onScreen.has(c) ? "code on-screen" : "code" }, c),
+      sayShown && onScreen.has(c) ? el("span", { class: "muted small" }, " (suggested above)") : null]);
   }
 
   function renderWarnings(res, onScreen) {
@@ -585,7 +587,7 @@
       warnings.append(el("li", { class: "item warning", "data-testid": "warning-" + w.rule },
         el("div", { class: "head" }, w.codes.length ? el("span", { class: "muted small" }, "About ", codeChips(w.codes, onScreen)) : null),
         el("div", {}, w.message),
-        w.alternatives.length ? el("div", { class: "small" }, "Consider: ", codeChips(w.alternatives, onScreen)) : null,
+        w.alternatives.length ? el("div", { class: "small" }, "Consider: ", codeChips(w.alternatives, onScreen, true)) : null,
         quoteList(w.evidence, "this warning", "Based on: "),
         guidance(w.citations),
         feedbackBox(res.request_id, "warning", [w.rule], [
@@ -607,7 +609,7 @@
         el("summary", {}, "Why not " + codes.split(", ").join(" or ") + "?"),
         el("ul", { class: "items" }, ws.map((w) => el("li", { class: "why-item", "data-rule": w.rule },
           el("div", {}, w.message),
-          w.alternatives.length ? el("div", { class: "small" }, "Instead: ", codeChips(w.alternatives, onScreen)) : null,
+          w.alternatives.length ? el("div", { class: "small" }, "Instead: ", codeChips(w.alternatives, onScreen, true)) : null,
           quoteList(w.evidence, "this warning", "Based on: "),
           guidance(w.citations))))));
     }
