@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,11 +114,18 @@ def suggest(page: Any, transcript: str | None = None, dos: str | None = None) ->
         page.click("#suggest")
     answer: dict[str, Any] = info.value.json()
     assert info.value.ok, answer
-    page.wait_for_function(
-        "rid => document.getElementById('results').dataset.requestId === rid",
-        arg=answer["request_id"],
-    )
+    page.wait_for_selector(f"#results[data-request-id='{answer['request_id']}']")
     return answer
+
+
+def poll(page: Any, predicate: str, arg: Any = None, timeout: float = 5.0) -> None:
+    """Wait until ``predicate`` (a JS function) holds in the page. Not ``wait_for_function``:
+    its polling evaluates strings, which the page's CSP (no 'unsafe-eval') refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {predicate}")
+        page.wait_for_timeout(50)
 
 
 def fail_suggest(page: Any) -> tuple[int, str]:
@@ -298,7 +306,7 @@ def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, stor
         mark = page.locator("#highlighted mark.quote")
         assert mark.inner_text() == quote
         merged.locator(".prompt-text").click()
-        page.wait_for_function(IN_VIEW, arg="#highlighted mark.quote")
+        poll(page, IN_VIEW, "#highlighted mark.quote")
         assert "flash" in (mark.get_attribute("class") or "")
         # the options are the clinician's answers
         buttons = merged.locator(".actions button")
@@ -347,7 +355,7 @@ def test_an_edit_a_file_or_a_new_date_removes_the_answer_at_once(browser: Any, l
         # loading a file
         suggest(page, transcript)
         page.set_input_files("#file", str(EXAMPLES / "transcripts" / "vague_back.txt"))
-        page.wait_for_function("document.getElementById('results').hidden")
+        page.locator("#results").wait_for(state="hidden")
         answer_is_gone(page)
         status = page.locator("#status").inner_text()
         assert "vague_back.txt" in status and "removed" in status
@@ -361,7 +369,7 @@ def test_an_edit_a_file_or_a_new_date_removes_the_answer_at_once(browser: Any, l
         # the sample visit
         suggest(page, transcript)
         page.click("#sample")
-        page.wait_for_function("document.getElementById('results').hidden")
+        page.locator("#results").wait_for(state="hidden")
         answer_is_gone(page)
         status = page.locator("#status").inner_text()
         assert "Sample visit loaded" in status and "removed" in status
@@ -475,7 +483,7 @@ def test_a_click_on_a_code_brings_its_evidence_into_view(
         assert not page.evaluate(IN_VIEW, first), "the evidence is in view before any click"
 
         page.locator(f"[data-testid='code-{code}'] [data-action='show-evidence']").click()
-        page.wait_for_function(IN_VIEW, arg=first, timeout=5_000)
+        poll(page, IN_VIEW, first)
         assert "flash" in (page.locator(first).get_attribute("class") or "")
         page.wait_for_timeout(700)  # the smooth scroll ends where it should, not just passes by
         assert page.evaluate(IN_VIEW, first)
@@ -485,7 +493,7 @@ def test_a_click_on_a_code_brings_its_evidence_into_view(
         # one quote of the code: scroll back to the top, then ask for it
         page.evaluate("document.getElementById('highlighted').scrollTop = 0")
         page.locator(f"[data-testid='code-{code}'] .quote-link").last.click()
-        page.wait_for_function(IN_VIEW, arg=last, timeout=5_000)
+        poll(page, IN_VIEW, last)
 
 
 def test_a_prompt_without_its_own_quote_shows_its_codes_evidence(browser: Any, live: str) -> None:
@@ -498,7 +506,7 @@ def test_a_prompt_without_its_own_quote_shows_its_codes_evidence(browser: Any, l
         mark = f"#highlighted mark[data-start='{start}']"
         assert not page.evaluate(IN_VIEW, mark)
         page.locator(f"[data-testid='prompt-{prompt['id']}'] .prompt-text").click()
-        page.wait_for_function(IN_VIEW, arg=mark, timeout=5_000)
+        poll(page, IN_VIEW, mark)
 
 
 # -- feedback -------------------------------------------------------------------------------------
@@ -605,7 +613,7 @@ def test_a_segments_file_and_a_notice_in_clinical_words(browser: Any, live: str)
     date-of-service notice speaks of the visit, its settings are in details."""
     with open_page(browser, live) as page:
         page.set_input_files("#file", str(EXAMPLES / "transcripts" / "segments.json"))
-        page.wait_for_function("document.getElementById('transcript').value.length > 0")
+        poll(page, "() => document.getElementById('transcript').value.length > 0")
         answer = suggest(page, dos="2026-11-24")
         quotes = {e["text"] for c in answer["codes"] for e in c["evidence"]}
         marks = page.locator("#highlighted mark.evidence")
