@@ -13,6 +13,7 @@ clinical sentences with the administrator's details folded away; the page fits 1
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -81,21 +82,34 @@ def browser() -> Iterator[Any]:
 
 @contextmanager
 def open_page(
-    browser: Any, url: str, width: int = 1280, height: int = 900, http_errors: bool = False
+    browser: Any,
+    url: str,
+    width: int = 1280,
+    height: int = 900,
+    http_errors: bool = False,
+    aborted: str | None = None,
 ) -> Iterator[Any]:
     """A fresh page on ``url``; fails on any script error, failed request or console error
-    (a CSP violation shows there), except the logged HTTP errors a test asks for."""
+    (a CSP violation shows there), except the logged HTTP errors a test asks for and the
+    requests to a path it aborts on purpose."""
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     problems: list[str] = []
 
     def on_console(m: Any) -> None:
-        if m.type == "error" and not (http_errors and HTTP_ERROR_LOG.match(m.text)):
+        expected = (http_errors and HTTP_ERROR_LOG.match(m.text)) or (
+            aborted and m.text == "Failed to load resource: net::ERR_FAILED"
+        )
+        if m.type == "error" and not expected:
             problems.append(m.text)
+
+    def on_failed(r: Any) -> None:
+        if not (aborted and r.url.endswith(aborted)):
+            problems.append(f"failed {r.url}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+    page.on("requestfailed", on_failed)
     page.goto(f"{url}/ui/")
     try:
         yield page
@@ -272,8 +286,9 @@ def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, stor
     """The engine does not fill ``prompts[].axis``, ``options`` and ``evidence`` yet (a change
     on another branch does): the real answer for vague_back.txt is given them here, in flight,
     as that change will, and the page must show the quote, offer the options, merge the two
-    prompts that ask for the same axis of M54.9, and record an answer to both in the store.
-    Everything else (server, pipeline, feedback, store) is real."""
+    prompts that ask for the same axis of M54.9, and record an answer to both in the store, once
+    each, even when the network drops the second on the first try. Everything else (server,
+    pipeline, feedback, store) is real."""
     transcript = read_example("vague_back.txt")
     quote = "It kind of moves around"
     start = transcript.index(quote)  # in code points, as the server counts
@@ -293,8 +308,19 @@ def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, stor
                 p.update(axis="site", options=options, evidence=[evidence])
         route.fulfill(json=answer)
 
-    with open_page(browser, live, width=1280, height=720) as page:
+    dropped: list[str] = []
+
+    def drop_once(route: Any) -> None:
+        target = json.loads(route.request.post_data)["target_id"]
+        if target == "m54-9-state-region" and not dropped:
+            dropped.append(target)
+            route.abort()
+        else:
+            route.continue_()
+
+    with open_page(browser, live, width=1280, height=720, aborted="/v1/feedback") as page:
         page.route("**/v1/suggest", enrich)
+        page.route("**/v1/feedback", drop_once)
         answer = suggest(page, transcript)
         region = [p for p in answer["prompts"] if p.get("axis") == "site"]
         assert len(region) == 2, "vague_back.txt no longer gets its two region prompts"
@@ -311,7 +337,14 @@ def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, stor
         # the options are the clinician's answers
         buttons = merged.locator(".actions button")
         assert buttons.all_inner_texts() == [*options, "Not relevant"]
-        merged.get_by_role("button", name=re.compile("^Answer “Low back”")).click()
+        low_back = merged.get_by_role("button", name=re.compile("^Answer “Low back”"))
+        low_back.click()
+        problem = merged.locator(".inline-error")
+        problem.get_by_text("could not be reached").wait_for()
+        assert problem.inner_text().startswith(
+            "Your choice was not saved: the coding service could not be reached."
+        )
+        low_back.click()  # again: the first prompt's answer is not stored twice
         merged.locator("[data-testid='decided']").wait_for()
         assert "Answered: Low back" in merged.inner_text()
     assert stored(store, answer["request_id"]) == [

@@ -353,14 +353,18 @@
       const { text, details } = explain(err, "feedback");
       problem.replaceChildren(...[el("span", {}, text), adminDetails(details)].filter(Boolean));
     };
+    const saved = new Map(); // target id -> the body stored for it, so a retry stores no twin
     const send = async (body, decided, buttons) => {
       for (const b of buttons) b.disabled = true;
       problem.replaceChildren();
+      const key = JSON.stringify(body);
       try {
         for (const id of targetIds) {
+          if (saved.get(id) === key) continue;
           await post("/v1/feedback", Object.assign({
             request_id: requestId, target: target, target_id: id, source: "ui",
           }, body));
+          saved.set(id, key);
         }
         if (gen === state.generation) done(decided);
       } catch (err) {
