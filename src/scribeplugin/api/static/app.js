@@ -396,7 +396,7 @@
     const overrideForm = () => {
       const code = el("input", {
         class: "code-input", size: 9, autocomplete: "off", spellcheck: "false",
-        "aria-label": "Code to use instead of " + override.code, placeholder: "e.g. M51.16",
+        "aria-label": "Code to use instead of " + override.code, placeholder: "ICD-10-CM code",
       });
       const reason = el("input", { size: 22, "aria-label": "Why (optional)", placeholder: "why (optional)" });
       const save = el("button", { type: "button", class: "act primary-soft", "data-action": "send" }, "Use this code");
