@@ -568,12 +568,15 @@ def test_every_action_is_stored_as_feedback(browser: Any, live: str, store: Stor
         second = suggest(page, read_example("l5s1_herniation_radiculopathy.txt"))
         item = page.locator("[data-testid='code-M51.17']")
         item.get_by_role("button", name="Use another code instead of M51.17").click()
+        assert page.evaluate(PLACEHOLDER_FITS, "[data-testid='code-M51.17'] .code-input")
         page.keyboard.type("m51.99")
         page.keyboard.press("Enter")
         problem = item.locator(".inline-error")
         problem.get_by_text("is not a code").wait_for()
         assert "“M51.99” is not a code in the ICD-10-CM code set in use." in problem.inner_text()
         assert "Nearest codes: M51.9" in problem.inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "ui-override-refused-1280.png"))
         item.get_by_label("Code to use instead of M51.17").fill("M51.16")
         item.get_by_label("Why (optional)").fill("level is L4-L5 on the MRI")
         item.get_by_role("button", name="Use this code").click()
@@ -673,8 +676,8 @@ def test_text_is_never_read_as_html(browser: Any, live: str) -> None:
         assert sink not in js
 
 
-PLACEHOLDER_FITS = """() => {
-    const i = document.getElementById('apikey'), s = getComputedStyle(i);
+PLACEHOLDER_FITS = """sel => {
+    const i = document.querySelector(sel), s = getComputedStyle(i);
     const ctx = document.createElement('canvas').getContext('2d');
     ctx.font = s.font;
     const room = i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
@@ -685,7 +688,7 @@ PLACEHOLDER_FITS = """() => {
 @pytest.mark.parametrize("width", [1280, 768, 390])
 def test_the_page_fits_the_width(browser: Any, live: str, width: int) -> None:
     with open_page(browser, live, width=width, height=900) as page:
-        assert page.evaluate(PLACEHOLDER_FITS), "the API key's placeholder is cut off"
+        assert page.evaluate(PLACEHOLDER_FITS, "#apikey"), "the API key's placeholder is cut off"
         suggest(page, read_example("l5s1_herniation_radiculopathy.txt"))
         page.locator("#why-not summary").first.click()
         page.locator("[data-testid^='code-'] details.guidance summary").first.click()

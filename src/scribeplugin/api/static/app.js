@@ -395,7 +395,7 @@
 
     const overrideForm = () => {
       const code = el("input", {
-        class: "code-input", size: 9, autocomplete: "off", spellcheck: "false",
+        class: "code-input", size: 15, autocomplete: "off", spellcheck: "false",
         "aria-label": "Code to use instead of " + override.code, placeholder: "ICD-10-CM code",
       });
       const reason = el("input", { size: 22, "aria-label": "Why (optional)", placeholder: "why (optional)" });
