@@ -35,6 +35,7 @@ def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
         settings.corpus_dir,
         extra_dirs=[settings.prompts_dir, settings.evals_dir] if not args.corpus else [],
         evals_dir=settings.evals_dir if not args.corpus else None,
+        knowledge_extra=settings.knowledge_extra,
     )
     print_report(problems, settings.corpus_dir)
     return 1 if problems else 0
@@ -97,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
-        "lint-corpus", help="check cards, rules, prompts and evals against the code set"
+        "lint-corpus",
+        help="check cards, rules, knowledge, prompts and evals against the code set",
     )
     p.add_argument("--corpus", help="corpus folder to check (default: corpus/)")
     p.set_defaults(handler=cmd_lint_corpus)

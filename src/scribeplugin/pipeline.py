@@ -113,6 +113,7 @@ class Pipeline:
         from scribeplugin.codeset import get_codeset
         from scribeplugin.corpus.rules import load_rules
         from scribeplugin.extract.findings import FindingExtractor
+        from scribeplugin.knowledge.extraction import load_cached
         from scribeplugin.retrieval import Retriever
 
         codeset = get_codeset(settings.code_list_path, settings.tabular_xml_path)
@@ -126,7 +127,7 @@ class Pipeline:
         return cls(
             settings,
             codeset,
-            FindingExtractor(),
+            FindingExtractor(load_cached(tuple(settings.knowledge_dirs))),
             Retriever.from_settings(settings, embedder=embedder),
             load_rules(settings.corpus_dir),
             drafters,

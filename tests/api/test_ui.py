@@ -283,12 +283,13 @@ def test_prompts_that_change_a_code_come_before_those_that_support_it(
 
 
 def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, store: Store) -> None:
-    """The engine does not fill ``prompts[].axis``, ``options`` and ``evidence`` yet (a change
-    on another branch does): the real answer for vague_back.txt is given them here, in flight,
-    as that change will, and the page must show the quote, offer the options, merge the two
-    prompts that ask for the same axis of M54.9, and record an answer to both in the store, once
+    """Two prompts that ask the same thing of the same code (as an LLM draft repeating a rule's
+    query in its own words can send): the real answer for vague_back.txt is given, in flight,
+    the same axis, options and quote on its two region prompts, and the page must show the
+    quote, offer the options, merge the two, and record an answer to both in the store, once
     each, even when the network drops the second on the first try. Everything else (server,
-    pipeline, feedback, store) is real."""
+    pipeline, feedback, store) is real; the rules drafter itself merges such queries before
+    they leave the server."""
     transcript = read_example("vague_back.txt")
     quote = "It kind of moves around"
     start = transcript.index(quote)  # in code points, as the server counts
@@ -529,14 +530,12 @@ def test_a_click_on_a_code_brings_its_evidence_into_view(
         poll(page, IN_VIEW, last)
 
 
-def test_a_prompt_without_its_own_quote_shows_its_codes_evidence(browser: Any, live: str) -> None:
+def test_a_click_on_a_prompt_brings_its_own_quote_into_view(browser: Any, live: str) -> None:
     chat = "".join(f"Doctor: Small talk {i}.\nPatient: Yes, fine.\n" for i in range(40))
     with open_page(browser, live, width=1280, height=720) as page:
         answer = suggest(page, chat + read_example("injection.txt"))
-        prompt = next(p for p in answer["prompts"] if p["code"] == "M54.42")
-        assert prompt["evidence"] == []  # not filled on this branch yet; see the test above
-        start = min(e["start"] for e in answer["codes"][0]["evidence"])
-        mark = f"#highlighted mark[data-start='{start}']"
+        prompt = next(p for p in answer["prompts"] if p["code"] == "M54.42" and p["evidence"])
+        mark = f"#highlighted mark[data-start='{prompt['evidence'][0]['start']}']"
         assert not page.evaluate(IN_VIEW, mark)
         page.locator(f"[data-testid='prompt-{prompt['id']}'] .prompt-text").click()
         poll(page, IN_VIEW, mark)

@@ -29,11 +29,11 @@ def test_pipeline_loads_once_under_concurrency(monkeypatch: pytest.MonkeyPatch) 
     built: list[int] = []
 
     class SlowPipeline:
-        def __init__(self) -> None:
+        def __init__(self, *knowledge: object) -> None:
             time.sleep(0.05)
             built.append(threading.get_ident())
 
-    monkeypatch.setattr(findings_module, "_Pipeline", SlowPipeline)
+    monkeypatch.setattr(findings_module, "NlpPipeline", SlowPipeline)
     fx = FindingExtractor()
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: fx.warm_up(), range(16)))
@@ -99,7 +99,6 @@ def test_anchored_dispatch_finds_what_one_matcher_finds(extractor: FindingExtrac
     from spacy.util import filter_spans
 
     from scribeplugin.extract import rules
-    from scribeplugin.extract.findings import _tag_laterality
     from scribeplugin.extract.transcript import parse_transcript
     from scribeplugin.extract.units import split_units
     from tests.extract.test_dialogue import ASR, DIALOGUES
@@ -117,7 +116,7 @@ def test_anchored_dispatch_finds_what_one_matcher_finds(extractor: FindingExtrac
         t = parse_transcript(text)
         for u in split_units(t):
             doc = nlp.make_doc(t.text[u.start : u.end])
-            _tag_laterality(doc)
+            pipeline.tag_laterality(doc)
             expected = {(s.start, s.end, s.label_) for s in filter_spans(single(doc))}
             got = {(s.start, s.end, s.label_) for s in pipeline.targets_matcher(doc).ents}
             assert got == expected, t.text

@@ -17,7 +17,7 @@ from spacy.util import filter_spans
 from scribeplugin.config import PROJECT_ROOT
 from scribeplugin.evaluation.cases import load_cases
 from scribeplugin.extract import rules
-from scribeplugin.extract.findings import FindingExtractor, _tag_laterality
+from scribeplugin.extract.findings import FindingExtractor
 from scribeplugin.extract.matching import TargetSpans
 from scribeplugin.extract.patterns import (
     TokenPatterns,
@@ -256,7 +256,7 @@ def unit_docs(extractor: FindingExtractor) -> list[tuple[str, Doc]]:
         transcript = parse_transcript(data)
         for unit in split_units(transcript):
             doc = nlp.make_doc(transcript.text[unit.start : unit.end])
-            _tag_laterality(doc)
+            extractor._pipeline.tag_laterality(doc)  # type: ignore[union-attr]
             out.append((name, doc))
     assert len(out) > (15_000 if EXTERNAL.exists() else 2_000)
     return out

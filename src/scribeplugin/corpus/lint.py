@@ -10,9 +10,12 @@ Checks, each reported as ``file:line: reason``:
 - item ids are well formed and unique; rules validate, name existing items, known concepts and
   real codes; every pitfall of every card is enforced by at least one rule;
 - prompts and eval cases (when given) name only real codes and existing item ids;
-- with an evals folder: every FAQ item and every pitfall of every card is covered by a case;
-- the coding knowledge (``knowledge/**/*.yaml``, section ``coding``) validates, names only real
-  codes (a stem such as S13.4XX takes a 7th character) and known finding concepts.
+- the clinical knowledge (``corpus/knowledge``, and extra folders when given) validates; every
+  concept, word list, label set and callback it names exists; no pattern appears twice; every
+  code it names exists (``knowledge.extraction.check``); the coding knowledge (section
+  ``coding``) names only real codes (a stem such as S13.4XX takes a 7th character) and known
+  finding concepts;
+- with an evals folder: every FAQ item and every pitfall of every card is covered by a case.
 """
 
 from __future__ import annotations
@@ -159,11 +162,12 @@ def lint_corpus(
     extra_dirs: Iterable[Path] = (),
     codeset: CodeSet | None = None,
     evals_dir: Path | None = None,
+    knowledge_extra: Iterable[Path] = (),
 ) -> list[Problem]:
     """All problems in the corpus (and in prompts/evals under ``extra_dirs``), sorted.
 
     With ``evals_dir``, a FAQ item or pitfall that no case in ``evals_dir/cases`` covers is a
-    problem too."""
+    problem too. The knowledge checked is ``corpus_dir/knowledge`` then ``knowledge_extra``."""
     cs = codeset or get_codeset()
     problems: list[Problem] = []
     cards: list[Card] = []
@@ -200,9 +204,11 @@ def lint_corpus(
                         str(card.path), item.line, f"pitfall {item.id} has no rule enforcing it"
                     )
                 )
-    problems.extend(_check_coding_knowledge(corpus_dir / "knowledge", cs))
+    knowledge_extra = list(knowledge_extra)
+    problems.extend(_check_coding_knowledge([corpus_dir / "knowledge", *knowledge_extra], cs))
     for folder in extra_dirs:
         problems.extend(_check_other_files(folder, item_ids, cs))
+    problems.extend(_check_knowledge([corpus_dir / "knowledge", *knowledge_extra], cs))
     if evals_dir is not None:
         problems.extend(_check_coverage(cards, evals_dir))
     return sorted(set(problems))
@@ -441,15 +447,16 @@ def _check_rules(
 # -- coding knowledge ------------------------------------------------------------------------------
 
 
-def _check_coding_knowledge(folder: Path, cs: CodeSet) -> Iterator[Problem]:
+def _check_coding_knowledge(folders: list[Path], cs: CodeSet) -> Iterator[Problem]:
     from scribeplugin.concepts import is_concept
     from scribeplugin.knowledge import KnowledgeError, read_sources
     from scribeplugin.knowledge.coding import CodingKnowledge
 
-    if not folder.is_dir():
+    folders = [f for f in folders if f.exists()]
+    if not folders:
         return
     try:
-        k = CodingKnowledge.from_sources(read_sources([folder]))
+        k = CodingKnowledge.from_sources(read_sources(folders))
     except KnowledgeError as exc:
         path, _, rest = str(exc).partition(": ")
         file, _, line = path.rpartition(":")
@@ -488,6 +495,42 @@ def _check_coverage(cards: list[Card], evals_dir: Path) -> Iterator[Problem]:
             f"{kind} {item_id} is covered by no eval case (list it in a case's covers: in "
             f"{evals_dir / 'cases'})",
         )
+
+
+# -- clinical knowledge ----------------------------------------------------------------------------
+
+
+def _check_knowledge(folders: list[Path], cs: CodeSet) -> Iterator[Problem]:
+    """The extraction knowledge's own checks, and every code named in any knowledge file."""
+    from scribeplugin.knowledge import KnowledgeError, knowledge_files
+    from scribeplugin.knowledge.extraction_checks import check
+
+    folders = [f for f in folders if f.exists()]
+    if not folders:
+        return
+    _, issues = check(folders)
+    yield from (Problem(i.path, i.line, i.message) for i in issues)
+    try:
+        paths = list(knowledge_files(folders))
+    except KnowledgeError:  # pragma: no cover - reported by check() above
+        return
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # reported by check() above
+        for p in check_text(str(path), text, cs):
+            if not _is_stem(p.message, cs):
+                yield p
+
+
+_UNKNOWN = re.compile(r"^unknown ICD-10-CM code ([A-Z][0-9A-Z.]+)")
+
+
+def _is_stem(message: str, cs: CodeSet) -> bool:
+    """A code stem of the coding tables (S13.4XX), which takes the encounter's 7th character."""
+    m = _UNKNOWN.match(message)
+    return m is not None and cs.get(m.group(1) + "A") is not None
 
 
 # -- prompts and eval cases ------------------------------------------------------------------------

@@ -99,7 +99,8 @@ class When(BaseModel):
         unknown = [c for c in v if not is_concept(c)]
         if unknown:
             raise ValueError(
-                f"unknown finding concept(s) {unknown}; see scribeplugin.concepts.CONCEPTS"
+                f"unknown finding concept(s) {unknown}; see "
+                "corpus/knowledge/extraction/concepts.yaml"
             )
         return v
 

@@ -305,14 +305,14 @@ def check_references(
 ) -> list[str]:
     """Problems with what the cases name: unknown or non-billable expected codes, unknown
     prompt or warning ids, unknown card items. An empty list means all resolve."""
-    from scribeplugin.concepts import CONCEPTS, Category
+    from scribeplugin.concepts import Category, concepts
     from scribeplugin.draft.rules import MISSING_PROMPTS
 
     prompt_ids = {r.rule.id for r in rules if r.rule.kind == "prompt"}
     warning_ids = {r.rule.id for r in rules if r.rule.kind in {"warning", "alternative"}}
     drafter_prompts = {f"missing-{k.replace('_', '-')}" for k in MISSING_PROMPTS} | {
         f"confirm-{c.id.replace('_', '-')}"
-        for c in CONCEPTS.values()
+        for c in concepts().values()
         if c.category == Category.condition
     }
     problems = []

@@ -5,7 +5,7 @@ once, and each token only tries the patterns that can start with it. What comes 
 medspaCy ``TargetMatcher`` per label gave before (and ``tests/extract/test_patterns.py`` holds it
 to that): within a label, overlapping matches are pruned as medspaCy prunes them (the longest
 wins, ``prune_overlapping_matches``); across labels, spaCy's ``filter_spans`` keeps the longest,
-ties going to the label listed first in ``rules.TARGETS``.
+ties going to the target loaded first from the knowledge (``rules.build_target_rules``).
 """
 
 from __future__ import annotations

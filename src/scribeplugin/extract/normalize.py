@@ -1,4 +1,8 @@
-"""Normalise what a matched span says: spinal levels and their region, laterality, durations."""
+"""Normalise what a matched span says: spinal levels and durations.
+
+Which region a level lies in, and the words that name a region or a side, are knowledge
+(``concepts.yaml``), read by ``places.Sites``.
+"""
 
 from __future__ import annotations
 
@@ -123,100 +127,6 @@ def segments_of(vertebra: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_LETTER_REGION = {
-    "C": "region_cervical",
-    "T": "region_thoracic",
-    "L": "region_lumbar",
-    "S": "region_sacral",
-}
-
-
-def region_of_level(level: str) -> str | None:
-    """The region concept a level (or range of levels) lies in; None when it cannot be told.
-
-    A lone vertebra at a junction is ambiguous: "instability at L5" may be at L4-L5 (lumbar) or
-    L5-S1 (lumbosacral), so L5 alone has no region, nor have C7, T1, T12 and L1 (nor C8 and L6).
-    A vertebra whose two segments share a region (L3: L2-L3, L3-L4) takes that region. S1 and
-    the lower sacral levels name the sacrum itself: sacral.
-    """
-    parts = level.split("-")
-    first, last = parts[0], parts[-1]
-    a, b = first[0], last[0]
-    if len(parts) == 1:
-        if a == "S":
-            return "region_sacral"
-        regions = {region_of_level(seg) for seg in segments_of(first)}
-        return regions.pop() if len(regions) == 1 else None
-    if a == b:
-        return _LETTER_REGION[a]
-    pair = a + b
-    if pair == "CT":
-        return "region_cervicothoracic"
-    if pair == "TL":
-        return "region_thoracolumbar"
-    if pair == "LS":
-        return "region_lumbosacral"
-    return None
-
-
-def region_of_root(root: str) -> str | None:
-    """The region a nerve root alone (no segment named) points to.
-
-    A root can be compressed at either segment it passes: the L5 root in the L4-L5 lateral
-    recess or the L5-S1 foramen, so an L5 root alone has no region. The S1 (and S2) root is the
-    exception kept by convention: S1 radiculopathy is coded to the lumbosacral region, since
-    the S1 root is compressed at L5-S1 (a paracentral L5-S1 disc or the S1 lateral recess) in
-    nearly every case, and a sacral-region radiculopathy is reserved for sacral lesions.
-    """
-    if root in ("S1", "S2"):
-        return "region_lumbosacral"
-    if root[0] == "S":
-        return "region_sacral"
-    return region_of_level(root)
-
-
-_LATERALITY = [
-    (
-        re.compile(
-            r"\b(?:bilateral(?:ly)?|both (?:sides|legs|feet|buttocks|arms|hands|hips|thighs|"
-            r"calves|knees|shoulders)|left and right|right and left)\b",
-            re.I,
-        ),
-        "bilateral",
-    ),
-    (re.compile(r"\bleft\b", re.I), "left"),
-    (re.compile(r"\bright\b", re.I), "right"),
-]
-
-
-def laterality_in(text: str) -> str | None:
-    for regex, side in _LATERALITY:
-        if regex.search(text):
-            return side
-    return None
-
-
-_REGION_WORDS = [
-    (re.compile(r"lumbo-?sacral|\bls spine|ilio-?lumbar", re.I), "region_lumbosacral"),
-    (re.compile(r"thoraco-?lumbar", re.I), "region_thoracolumbar"),
-    (re.compile(r"cervico-?thoracic", re.I), "region_cervicothoracic"),
-    (
-        re.compile(r"\blumbar|\blow(?:er)?[ -]?back|\bl-?spine|\blumbago|\blbp\b", re.I),
-        "region_lumbar",
-    ),
-    (re.compile(r"\bsacr|\bcoccy|\btail ?bone|\bsi joint", re.I), "region_sacral"),
-    (re.compile(r"\bthoracic|\b(?:mid|middle|upper)[ -]?back|\bt-?spine", re.I), "region_thoracic"),
-    (re.compile(r"\bcervical|\bneck|\bc-?spine", re.I), "region_cervical"),
-]
-
-
-def region_in(text: str) -> str | None:
-    for regex, region in _REGION_WORDS:
-        if regex.search(text):
-            return region
-    return None
-
-
 _UNIT_DAYS = {
     "hour": 1 / 24,
     "day": 1,
@@ -242,7 +152,6 @@ _RECENT = re.compile(
     r"wednesday|thursday|friday|saturday|sunday)\b",
     re.I,
 )
-CHRONIC_DAYS = 90
 
 
 def duration_days(text: str, today: date | None = None) -> float | None:

@@ -31,6 +31,11 @@ SECTIONS: dict[str, str] = {
 }
 
 
+# libyaml when present: the files are read at every start-up, and the pure-Python parser takes
+# about a second for them.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class KnowledgeError(CorpusError):
     """A knowledge file that cannot be read or fails validation; names the file."""
 
@@ -73,8 +78,8 @@ def read_sources(folders: Iterable[Path]) -> Sources:
     for path in knowledge_files(folders):
         try:
             text = path.read_text(encoding="utf-8")
-            node = yaml.compose(text)
-            data = yaml.safe_load(text)
+            node = yaml.compose(text, Loader=_Loader)
+            data = yaml.load(text, Loader=_Loader)
         except (OSError, UnicodeDecodeError) as exc:
             raise KnowledgeError(f"{path}: cannot read ({exc})") from exc
         except yaml.YAMLError as exc:

@@ -1,0 +1,284 @@
+"""Step 4 of extraction: the dialogue passes, which read each finding against the talk around it.
+
+A finding in a clinician's question takes its assertion from the answer ("any numbness?" /
+"no" -> negated; "yes, in my left foot" -> present, left); unanswered questions stay possible;
+a clinician proposal the patient rejects is negated; a patient's guess the clinician confirms is
+present; the clinician's assessment of a condition outweighs what the patient said about it;
+what a document says ("the report says ...") is possible until the clinician affirms it; "It's
+completely gone." makes the problem of the unit before it historical, and the clinician saying a
+problem has resolved makes its earlier mentions historical too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from scribeplugin.extract.mentions import CONDITION_CATEGORIES, FAM, HIST, WHERE, Raw
+from scribeplugin.extract.places import same_place
+from scribeplugin.extract.transcript import Transcript
+from scribeplugin.extract.units import Unit
+from scribeplugin.knowledge.extraction import Category
+
+_FILLER_UNIT = re.compile(
+    r"^(?:(?:uh|um|umm|er|erm|oh|ah|hmm|mm|well|so|okay|ok|alright|sorry|pardon|huh)[\s,.!?-]*)+$",
+    re.IGNORECASE,
+)
+# A clinician checking what they understood: "So you've had this for two weeks."
+_PROPOSAL = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|alright|all right|and|now|right)\W+)*(?:so\b|and so\b|"
+    r"(?:it )?sounds like you\b|you (?:said|mentioned|told)|you(?:'ve|’ve| have| had| are|'re)\b)",
+    re.IGNORECASE,
+)
+_EXCLAMATION = re.compile(r"^\W*(?:oh|ah|aw)\b|^\W*no (?:kidding|way|problem|worries)\b", re.I)
+_ONLY = re.compile(
+    r"^\W*(?:(?:uh|um|well|so)\W+)*(?:it'?s |it is )?(?:just|only|mostly|mainly)\b", re.IGNORECASE
+)
+
+
+class Dialogue:
+    """The dialogue passes over one transcript's raw findings."""
+
+    def __init__(
+        self,
+        transcript: Transcript,
+        units: list[Unit],
+        raws: list[Raw],
+        not_a_symptom: Callable[[str], bool],
+    ) -> None:
+        self.not_a_symptom = not_a_symptom  # "for how long have you smoked?"
+        self.text = transcript.text
+        self.turns = transcript.turns
+        self.units = units
+        self.raws = raws
+        self.by_turn: dict[int, list[int]] = {}
+        for ui, u in enumerate(units):
+            self.by_turn.setdefault(u.turn_index, []).append(ui)
+        self.by_unit: dict[int, list[Raw]] = {}
+        for r in raws:
+            self.by_unit.setdefault(r.unit, []).append(r)
+
+    def run(self) -> None:
+        turns = self.turns
+        ti = 0
+        while ti < len(turns):
+            if turns[ti].speaker != "clinician":
+                self._guess_confirmed(ti)
+                ti += 1
+                continue
+            run_end = ti
+            while run_end + 1 < len(turns) and turns[run_end + 1].speaker == "clinician":
+                run_end += 1
+            answer_turns = []
+            k = run_end + 1
+            while k < len(turns) and turns[k].speaker in ("patient", "other"):
+                answer_turns.append(k)
+                k += 1
+            self._resolve_block(list(range(ti, run_end + 1)), answer_turns)
+            ti = run_end + 1
+        self._assessment_outweighs()
+        self._resolved_by_anaphora()
+        self._resolution_outweighs()
+
+    def _unit_text(self, ui: int) -> str:
+        u = self.units[ui]
+        return self.text[u.start : u.end]
+
+    def _first_polarity(self, turns: list[int]) -> tuple[str | None, bool]:
+        """The polarity of a reply's first non-filler unit, and whether it opens "just/only"."""
+        for t in turns:
+            for ui in self.by_turn.get(t, []):
+                utext = self._unit_text(ui)
+                if not _FILLER_UNIT.match(utext):
+                    return self.units[ui].polarity, _ONLY.match(utext) is not None
+        return None, False
+
+    def _first_text(self, turns: list[int]) -> str:
+        for t in turns:
+            for ui in self.by_turn.get(t, []):
+                utext = self._unit_text(ui)
+                if not _FILLER_UNIT.match(utext):
+                    return utext
+        return ""
+
+    def _resolve_block(self, block: list[int], answer_turns: list[int]) -> None:
+        """Findings in a run of clinician turns, read against the reply that follows."""
+        block_units = [ui for t in block for ui in self.by_turn.get(t, [])]
+        if not block_units:
+            return
+        polarity, only = self._first_polarity(answer_turns)
+        answer: dict[str, Raw] = {}
+        answer_lat = None
+        for t in answer_turns:
+            for ui in self.by_turn.get(t, []):
+                if self.units[ui].question:
+                    continue
+                for r in self.by_unit.get(ui, []):
+                    answer.setdefault(r.concept, r)
+                    if answer_lat is None and r.category == Category.laterality:
+                        answer_lat = r.concept
+        answered = bool(answer_turns)
+        if any(self.not_a_symptom(self._unit_text(ui)) for ui in block_units[-2:]):
+            for t in answer_turns:  # "for how long have you smoked?" / "about 40 years"
+                for ui in self.by_turn.get(t, []):
+                    for r in self.by_unit.get(ui, []):
+                        if r.category == Category.chronicity:
+                            r.dropped = True
+        for ui in block_units:
+            if not self.units[ui].question:
+                continue
+            asked = self.by_unit.get(ui, [])
+            mentioned = {r.concept for r in asked if r.category not in WHERE} & set(answer)
+            for r in asked:
+                answer_decides(r, answered, polarity, only, mentioned, answer, answer_lat)
+        # A statement about the patient that the reply rejects ("so it started last week." /
+        # "no, a month ago") is negated like a question would be.
+        last = block_units[-1]
+        u = self.units[last]
+        if (
+            answered
+            and not u.question
+            and polarity == "no"
+            and _PROPOSAL.match(self._unit_text(last))
+            and not _EXCLAMATION.match(self._first_text(answer_turns))
+        ):
+            for r in self.by_unit.get(last, []):
+                if (
+                    r.assertion == "present"
+                    and not (r.plan or r.assess)
+                    and (r.concept not in answer)
+                ):
+                    r.assertion = "negated"
+                    r.cues.append("proposal:rejected")
+
+    def _guess_confirmed(self, ti: int) -> None:
+        """A patient's guess that the clinician confirms (or rejects) in the next turn."""
+        if ti + 1 >= len(self.turns) or self.turns[ti + 1].speaker != "clinician":
+            return
+        mine = self.by_turn.get(ti, [])
+        if not mine:
+            return
+        polarity, _ = self._first_polarity([ti + 1])
+        if polarity is None:
+            return
+        for r in self.by_unit.get(mine[-1], []):
+            if r.guess and r.category in CONDITION_CATEGORIES and r.assertion == "possible":
+                r.assertion = "present" if polarity == "yes" else "negated"
+                r.cues.append(f"clinician_reply:{polarity}")
+
+    def _assessment_outweighs(self) -> None:
+        """The clinician's assessment of a condition decides over what others said about it."""
+        verdict: dict[str, Raw] = {}
+        for r in self.raws:
+            if (
+                r.speaker == "clinician"
+                and r.from_assessment
+                and not r.in_question
+                and r.category in CONDITION_CATEGORIES
+                and r.assertion in ("present", "negated", "possible")
+            ):
+                verdict[r.concept] = r  # the last one said wins
+        for r in self.raws:
+            v = verdict.get(r.concept)
+            if v is None or r.speaker == "clinician" or r.assertion not in ("present", "possible"):
+                continue
+            if r.assertion != v.assertion:
+                r.assertion = v.assertion
+                r.cues.append(f"clinician_assessment:{v.assertion}")
+
+    def _resolved_by_anaphora(self) -> None:
+        """'None since the ablation for the facet syndrome. It's completely gone.': a unit that
+        only says "it" has resolved makes the problems of the unit before it historical: the
+        one before in the same turn (a bare "No," skipped), or the last one of the turn before
+        ("How's the sciatica?" / "It's gone." or "No, it's gone.")."""
+        for ui, u in enumerate(self.units):
+            if ui == 0 or u.question or not _RESOLVED_ANAPHOR.match(self._unit_text(ui)):
+                continue
+            if any(r.category in _PROBLEM_CATS for r in self.by_unit.get(ui, [])):
+                continue  # "the sciatica is gone": ConText already read it
+            prev = ui - 1
+            while prev > 0 and self.units[prev].answer_only:
+                prev -= 1
+            for r in self.by_unit.get(prev, []):
+                if r.category not in _PROBLEM_CATS:
+                    continue
+                if r.assertion in ("present", "possible") or "answer:no" in r.cues:
+                    r.assertion = "historical"
+                    r.resolved = u.speaker in ("clinician", "unknown")
+                    r.cues.append("resolved:" + self._unit_text(ui)[:40])
+
+    def _resolution_outweighs(self) -> None:
+        """The clinician saying a problem has resolved ("The discitis has resolved.") makes what
+        was said of it before historical too ("antibiotics for the L3-L4 discitis"), unless that
+        was the clinician's own assessment or names another level."""
+        for v in self.raws:
+            if not (
+                v.resolved
+                and v.assertion == "historical"
+                and v.speaker in ("clinician", "unknown")
+                and v.category in _PROBLEM_CATS
+            ):
+                continue
+            for r in self.raws:
+                if (
+                    r.concept == v.concept
+                    and r.start < v.start
+                    and r.assertion in ("present", "possible")
+                    and not (r.from_assessment and r.speaker == "clinician")
+                    and (v.level is None or r.level is None or same_place(r.level, v.level))
+                ):
+                    r.assertion = "historical"
+                    r.cues.append("clinician_resolved")
+
+
+_PROBLEM_CATS = {Category.condition, Category.symptom, Category.cause}
+_RESOLVED_ANAPHOR = re.compile(
+    r"^\W*(?:(?:and|but|so|now|well|oh|yeah|yes|no|good|great)\W+)*"
+    r"(?:it|that|this|they|those|the (?:pain|problem|symptoms?|numbness|tingling|ache|issue))"
+    r"\s*(?:'s|’s|is|has|have|are|'ve|’ve|was|had)?"
+    r"(?:\s+(?:been|now|since|completely|totally|fully|all|entirely|pretty much|basically|"
+    r"finally|long|just))*"
+    r"\s+(?:gone|resolved|cleared(?:\s+up)?|healed|went away|gone away|disappeared)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_decides(
+    r: Raw,
+    answered: bool,
+    polarity: str | None,
+    only: bool,
+    mentioned: set[str],
+    answer: dict[str, Raw],
+    answer_lat: str | None,
+) -> None:
+    """The assertion of a finding the clinician asked about, from the patient's reply."""
+    r.in_question = True
+    r.from_assessment = False
+    if r.cats & {FAM, HIST}:
+        if answered and polarity == "no" and r.concept not in answer:
+            r.assertion = "negated"
+            r.cues.append("answer:no")
+        return  # "any family history of ...?" / "yes, my dad" stays family
+    if r.concept in answer:
+        r.assertion = answer[r.concept].assertion
+        r.cues.append("answer:mentions")
+        if r.laterality is None and answer[r.concept].laterality:
+            r.laterality = answer[r.concept].laterality
+    elif not answered:
+        r.assertion = "possible"
+        r.cues.append("question:unanswered")
+    elif r.category == Category.chronicity and polarity == "no":
+        r.assertion = "possible"  # "has it changed since yesterday?" / "no": not about onset
+        r.cues.append("question:no-about-something-else")
+    elif polarity == "no" or (only and mentioned):
+        r.assertion = "negated"
+        r.cues.append("answer:no" if polarity == "no" else "answer:only-others")
+    elif polarity == "yes" and not mentioned:
+        r.assertion = "present"
+        r.cues.append("answer:yes")
+        if answer_lat and r.category not in WHERE and r.laterality is None:
+            r.laterality = answer_lat
+    else:
+        r.assertion = "possible"
+        r.cues.append("question:unclear-answer")

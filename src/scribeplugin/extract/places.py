@@ -1,0 +1,247 @@
+"""Step 5 of extraction: where each finding is (spinal level, region, side).
+
+Level, region and laterality are attached from the finding's own words or the nearest mention
+in the same unit. A root or lone vertebra ("L5 radiculopathy", "instability at L5") is not a
+segment: its region comes from a segment through it in the same unit or turn (``_place``). A
+condition mentioned without a place takes the one its other mentions agree on
+(:func:`share_places`). Which words name a region or side, the region of each level and the
+convention for nerve roots are knowledge (``concepts.yaml``: ``named_by``, ``spine``, ``roots``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from scribeplugin.extract import normalize
+from scribeplugin.extract.mentions import Raw
+from scribeplugin.extract.transcript import Transcript
+from scribeplugin.knowledge.extraction import Category, ExtractionKnowledge
+
+_LEVEL_CATS = {Category.condition, Category.symptom, Category.imaging, Category.treatment}
+_LATERAL_CATS = {
+    Category.condition,
+    Category.symptom,
+    Category.treatment,
+    Category.level,
+    Category.region,
+}
+_ROOT_AFTER = re.compile(r"[\s-]*(?:nerve[\s-]+)?(?:roots?|radicul\w*|nerves?)\b", re.IGNORECASE)
+# What ends a clause between a root and a segment: "..., and", "but", "while", ";".
+_CLAUSE_BREAK = re.compile(r"[;.]|\b(?:and|but|while|whereas|plus)\b", re.IGNORECASE)
+
+
+class Sites:
+    """Regions and sides by the knowledge: of a level, of a root, named in a text."""
+
+    def __init__(self, knowledge: ExtractionKnowledge) -> None:
+        regions = knowledge.of_category(Category.region)
+        self._by_letters = {c.spine: c.id for c in regions if c.spine}
+        self._by_root = {r: c.id for c in regions if c.roots for r in c.roots.split("|")}
+        self._region_words = [(knowledge.regex(c.named_by), c.id) for c in regions if c.named_by]
+        self._side_words = [
+            (knowledge.regex(c.named_by), c.id)
+            for c in knowledge.of_category(Category.laterality)
+            if c.named_by
+        ]
+        self.own_region = {c.id: c.own_region for c in knowledge.concepts.values() if c.own_region}
+        self.lone_level = {c.id: c.lone_level for c in knowledge.concepts.values()}
+
+    def region_of_level(self, level: str) -> str | None:
+        """The region concept a level (or range of levels) lies in; None when it cannot be told.
+
+        A lone vertebra at a junction is ambiguous: "instability at L5" may be at L4-L5 (lumbar)
+        or L5-S1 (lumbosacral), so L5 alone has no region, nor have C7, T1, T12 and L1 (nor C8
+        and L6). A vertebra whose two segments share a region (L3: L2-L3, L3-L4) takes that
+        region. S1 and the lower sacral levels name the sacrum itself.
+        """
+        parts = level.split("-")
+        first, last = parts[0], parts[-1]
+        a, b = first[0], last[0]
+        if len(parts) == 1:
+            if a == "S":
+                return self._by_letters.get("S")
+            regions = {self.region_of_level(seg) for seg in normalize.segments_of(first)}
+            return regions.pop() if len(regions) == 1 else None
+        return self._by_letters.get(a if a == b else a + b)
+
+    def region_of_root(self, root: str) -> str | None:
+        """The region a nerve root alone (no segment named) points to.
+
+        A root can be compressed at either segment it passes: the L5 root in the L4-L5 lateral
+        recess or the L5-S1 foramen, so an L5 root alone has no region. A region's ``roots``
+        keep a convention: S1 radiculopathy is coded to the lumbosacral region, since the S1
+        root is compressed at L5-S1 in nearly every case.
+        """
+        return self._by_root.get(root) or self.region_of_level(root)
+
+    def region_in(self, text: str) -> str | None:
+        for regex, region in self._region_words:
+            if regex.search(text):
+                return region
+        return None
+
+    def laterality_in(self, text: str) -> str | None:
+        for regex, side in self._side_words:
+            if regex.search(text):
+                return side
+        return None
+
+    def attach(self, transcript: Transcript, raws: list[Raw]) -> None:
+        """Level, region and laterality: the finding's own words first, then the nearest
+        mention.
+
+        A level that names one vertebra or one root ("L5") is not a segment: an L5 root can be
+        compressed at L4-L5 or at L5-S1, so the region comes from a segment through it named in
+        the same unit, else in the same turn (see ``_place``); without one a root or a junction
+        vertebra has no region.
+        """
+        text = transcript.text
+        by_unit: dict[int, list[Raw]] = {}
+        by_turn: dict[int, list[Raw]] = {}
+        for r in raws:
+            by_unit.setdefault(r.unit, []).append(r)
+            if r.concept == "level":
+                r.level = normalize.parse_level(text[r.start : r.end])
+                r.region = self.region_of_level(r.level) if r.level else None
+                if r.level and _ROOT_AFTER.match(text, r.end):
+                    r.region = None  # "the S1 root", "L5 radiculopathy": a root, not a place
+                if r.level and r.assertion != "negated":
+                    by_turn.setdefault(r.turn, []).append(r)
+            elif r.category == Category.region:
+                r.region = r.concept
+            elif r.category == Category.laterality:
+                r.laterality = r.concept
+        for group in by_unit.values():
+            levels = [r for r in group if r.concept == "level" and r.assertion != "negated"]
+            regions = [
+                r for r in group if r.category == Category.region and r.assertion != "negated"
+            ]
+            sides = [r for r in group if r.category == Category.laterality]
+            for r in group:
+                own = text[r.start : r.end]
+                if r.category in _LEVEL_CATS:
+                    near = _nearest(r, levels)
+                    r.level = normalize.parse_level(own) or (near.level if near else None)
+                    if r.level:
+                        r.region = self._place(r, r.level, levels, by_turn.get(r.turn, []), text)
+                    r.region = r.region or self.region_in(own) or _nearest_concept(r, regions)
+                    r.region = r.region or self.own_region.get(r.concept)
+                if r.category in _LATERAL_CATS and r.laterality is None:
+                    r.laterality = self.laterality_in(own) or _nearest_concept(r, sides)
+
+    def _place(
+        self, r: Raw, level: str, unit_levels: list[Raw], turn_levels: list[Raw], text: str
+    ) -> str | None:
+        """The region of a finding at ``level``; may narrow ``r.level`` to a segment.
+
+        - a segment ("L5-S1") is its own region;
+        - a slipped vertebra ("anterolisthesis of L5", ``lone_level: slip``) slips on the one
+          below: L5-S1;
+        - a root ("L5 radiculopathy", ``lone_level: root``) or lone vertebra ("instability at
+          L5") takes the region of a segment through it named in the same unit, else in the
+          same turn ("compressing the L5 root at L5-S1"), one in the same clause first
+          (``_segment_through``); a root keeps the root as its level, a vertebra takes the
+          segment;
+        - otherwise a root's region is :meth:`region_of_root` (S1 -> lumbosacral by convention)
+          and a vertebra's :meth:`region_of_level` (None at a junction).
+        """
+        if normalize.is_segment(level):
+            return self.region_of_level(level)
+        lone = self.lone_level.get(r.concept, "vertebra")
+        if lone == "slip":
+            below = normalize.segment_below(level)
+            if below is not None:
+                r.level = below
+                return self.region_of_level(below)
+        seg = _segment_through(r, level, unit_levels, text) or _segment_through(
+            r, level, turn_levels, text
+        )
+        if seg is not None:
+            if lone != "root":
+                r.level = seg
+            return self.region_of_level(seg)
+        if lone == "root":
+            return self.region_of_root(level)
+        return self.region_of_level(level)
+
+
+def _segment_through(r: Raw, vertebra: str, levels: list[Raw], text: str) -> str | None:
+    """The named segment that the vertebra (or root) ``vertebra`` takes part in: the nearest one
+    in the same clause, else the nearest. In "L4-L5 herniation with L5 radiculopathy and L5-S1
+    herniation with S1 radiculopathy" the L5 root goes with L4-L5, though L5-S1 is closer."""
+    through = [
+        o
+        for o in levels
+        if o is not r
+        and o.level
+        and normalize.is_segment(o.level)
+        and vertebra in o.level.split("-")
+    ]
+    if len(through) > 1:
+        same_clause = [o for o in through if not _CLAUSE_BREAK.search(_between(text, r, o))]
+        through = same_clause or through
+    best = _nearest(r, through)
+    return best.level if best else None
+
+
+def _between(text: str, a: Raw, b: Raw) -> str:
+    return text[a.end : b.start] if a.end <= b.start else text[b.end : a.start]
+
+
+def _nearest(r: Raw, others: Iterable[Raw]) -> Raw | None:
+    best = None
+    best_d = None
+    for o in others:
+        if o is r:
+            continue
+        d = min(abs(o.start - r.end), abs(r.start - o.end))
+        if best_d is None or d < best_d:
+            best, best_d = o, d
+    return best
+
+
+def _nearest_concept(r: Raw, others: list[Raw]) -> str | None:
+    o = _nearest(r, others)
+    return o.concept if o else None
+
+
+def same_place(a: str, b: str) -> bool:
+    """Two levels that may name one place: equal, or a root/vertebra and a segment through it."""
+    pa, pb = set(a.split("-")), set(b.split("-"))
+    return pa <= pb or pb <= pa
+
+
+def share_places(raws: list[Raw]) -> None:
+    """A condition mentioned without a place takes the place its other mentions agree on.
+
+    The drafter reads the clinician's assessment first; "Assessment: discitis." must not hide
+    "discitis at L3-L4" said earlier. Only present or possible mentions give and take, only
+    when they agree on one region, and a root or vertebra ("L5") only takes a region a mention
+    of the same root or a segment through it gives.
+    """
+    by_concept: dict[str, list[Raw]] = {}
+    for r in raws:
+        if (
+            not r.dropped
+            and r.category == Category.condition
+            and r.assertion in ("present", "possible")
+        ):
+            by_concept.setdefault(r.concept, []).append(r)
+    for group in by_concept.values():
+        donors = [r for r in group if r.region is not None]
+        regions = {r.region for r in donors}
+        if len(regions) != 1:
+            continue
+        region = regions.pop()
+        levels = {r.level for r in donors if r.level}
+        for r in group:
+            if r.region is not None:
+                continue
+            if r.level is not None:
+                if not any(same_place(r.level, lv) for lv in levels):
+                    continue
+            elif len(levels) == 1:
+                r.level = next(iter(levels))
+            r.region = region
+            r.cues.append("place:from another mention")

@@ -1,0 +1,97 @@
+"""The knowledge lint: the real knowledge is clean, and each broken file in
+``tests/data/knowledge_broken/`` (loaded after the corpus's, as an extra folder would be) is
+reported at its line."""
+
+from __future__ import annotations
+
+import pytest
+
+from scribeplugin.config import PROJECT_ROOT
+from scribeplugin.corpus.lint import lint_corpus
+from scribeplugin.knowledge import KnowledgeError
+from scribeplugin.knowledge.extraction import CALLBACKS, ExtractionKnowledge
+from scribeplugin.knowledge.extraction_checks import check
+
+CORPUS = PROJECT_ROOT / "corpus"
+BROKEN = PROJECT_ROOT / "tests" / "data" / "knowledge_broken"
+EXTRACTION = CORPUS / "knowledge" / "extraction"
+SYMPTOMS = EXTRACTION / "targets" / "20-symptoms.yaml"
+
+CASES = [
+    ("bad_category.yaml", 4, "concepts wrist_ganglion.category: Input should be 'condition'"),
+    ("bad_regex.yaml", 3, "vocabulary WRIST_WORDS: bad regex (missing )"),
+    (
+        "duplicate_concept.yaml",
+        3,
+        f"concept sciatica is already defined at {EXTRACTION / 'concepts.yaml'}:",
+    ),
+    (
+        "duplicate_pattern.yaml",
+        9,
+        f"target piriformis_pain: duplicate pattern 'sciatica|sciatic' (also in sciatica at "
+        f"{SYMPTOMS}:",
+    ),
+    (
+        "duplicate_pattern.yaml",
+        10,
+        "target piriformis_pain: duplicate pattern 'piriformis pain|ache' (also in "
+        f"piriformis_pain at {BROKEN / 'duplicate_pattern.yaml'}:8)",
+    ),
+    (
+        "unknown_callback.yaml",
+        11,
+        "unknown veto callback 'looks_like_a_bump'; known: heart_sounds, numbness_not_pain",
+    ),
+    ("unknown_concept.yaml", 3, "target wrist_ganglion: unknown concept"),
+    (
+        "unknown_context_concept.yaml",
+        8,
+        "context rule 'my mother thinks': unknown concept 'wrist_ganglion'",
+    ),
+    (
+        "unknown_context_concept.yaml",
+        12,
+        "context rule 'my father thinks': unknown label set $limbs",
+    ),
+    ("unknown_section.yaml", 2, "unknown section 'synonyms'"),
+    ("unknown_word_list.yaml", 8, "target wrist_ganglion: unknown word list @WRISTS"),
+    ("unknown_code.yaml", 5, "unknown ICD-10-CM code M67.499"),
+]
+
+
+def test_real_knowledge_is_clean() -> None:
+    knowledge, issues = check([CORPUS / "knowledge"])
+    assert issues == [], "\n".join(map(str, issues))
+    assert knowledge is not None and "radiculopathy" in knowledge.concepts
+
+
+@pytest.mark.parametrize(("name", "line", "message"), CASES, ids=[f"{c[0]}:{c[1]}" for c in CASES])
+def test_each_problem_is_reported_at_its_line(name: str, line: int, message: str) -> None:
+    path = BROKEN / name
+    if name == "unknown_code.yaml":  # codes are the lint's own check (the code set)
+        problems = [str(p) for p in lint_corpus(CORPUS, knowledge_extra=[path])]
+    else:
+        _, issues = check([CORPUS / "knowledge", path])
+        problems = [str(i) for i in issues]
+    assert any(p.startswith(f"{path}:{line}: {message}") for p in problems), "\n".join(problems)
+
+
+def test_lint_corpus_reports_knowledge_problems() -> None:
+    """What the knowledge check finds, ``scribeplugin lint-corpus`` reports, and nothing else."""
+    clean = {str(p) for p in lint_corpus(CORPUS)}
+    path = BROKEN / "duplicate_pattern.yaml"
+    new = [str(p) for p in lint_corpus(CORPUS, knowledge_extra=[path])]
+    assert [p for p in new if p not in clean] == [
+        str(i) for i in sorted(check([CORPUS / "knowledge", path])[1])
+    ]
+
+
+def test_broken_knowledge_does_not_load() -> None:
+    with pytest.raises(KnowledgeError, match=r"unknown_callback\.yaml:11: unknown veto callback"):
+        ExtractionKnowledge.load([CORPUS / "knowledge", BROKEN / "unknown_callback.yaml"])
+
+
+def test_callbacks_declared_are_implemented() -> None:
+    from scribeplugin.extract.callbacks import REGISTRY
+
+    assert {k: set(v) for k, v in REGISTRY.items()} == {k: set(v) for k, v in CALLBACKS.items()}
