@@ -278,6 +278,9 @@ def _finding_out(f: Finding) -> FindingOut:
         level=f.level,
         region=f.region,
         laterality=f.laterality,
+        site=f.site,
+        structure=f.structure,
+        digit=f.digit,
     )
 
 

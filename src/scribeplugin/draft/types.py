@@ -158,6 +158,9 @@ class FindingOut(_Model):
     level: str | None = None
     region: str | None = None
     laterality: str | None = None
+    site: str | None = None
+    structure: str | None = None
+    digit: str | None = None
 
 
 class EngineInfo(_Model):

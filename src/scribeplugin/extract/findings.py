@@ -55,14 +55,28 @@ class Finding:
     level: str | None = None  # "L5-S1", "C5-C6", "L4"
     region: str | None = None  # a region concept id
     laterality: str | None = None  # "left" | "right" | "bilateral"
+    site: str | None = None  # a site concept id (site_knee), for a condition or symptom of a limb
+    structure: str | None = None  # a structure concept id (structure_mcl) of that site
+    digit: str | None = None  # a digit concept id (digit_index) of a finger or toe site
     from_assessment: bool = False  # the clinician states it as diagnosis, impression or plan
     in_question: bool = False  # mentioned in a clinician's question; the answer decided
     cues: tuple[str, ...] = ()  # why the assertion is what it is ("NEGATED_EXISTENCE:denies")
 
     @property
     def concept_ids(self) -> tuple[str, ...]:
-        """The concept and the region and laterality concepts it carries."""
-        return tuple(c for c in (self.concept, self.region, self.laterality) if c)
+        """The concept and the region, side, site, structure and digit concepts it carries."""
+        return tuple(
+            c
+            for c in (
+                self.concept,
+                self.region,
+                self.laterality,
+                self.site,
+                self.structure,
+                self.digit,
+            )
+            if c
+        )
 
 
 class FindingExtractor:

@@ -46,6 +46,9 @@ class Category(StrEnum):
     chronicity = "chronicity"
     encounter = "encounter"
     cause = "cause"
+    site = "site"  # a body site of the limbs: knee, shoulder, index finger...
+    structure = "structure"  # a named part of a site: the MCL, the medial meniscus, a malleolus
+    digit = "digit"  # which finger or toe
 
 
 ContextCategory = Literal[
@@ -136,6 +139,11 @@ class Concept(_Model):
     spine: str | None = Field(default=None, pattern=r"^[CTLS]{1,2}$")
     # regions: nerve roots coded to it by convention ("S1|S2")
     roots: str | None = None
+    # conditions and symptoms that take a body site (and structure, digit) from the clinician's
+    # clause: "a strain of the right elbow", "MCL sprain"; a finding with a site is not the spine's
+    sited: bool = False
+    # structures and digits: the site they are part of (the MCL is the knee's)
+    site: str | None = None
 
     @field_validator("named_by", "roots", mode="before")
     @classmethod
