@@ -29,13 +29,21 @@ class Proposal:
 
 @dataclass(slots=True)
 class Facts:
-    """The findings of one visit, sorted by what they can support."""
+    """The findings of one visit, sorted by what they can support.
+
+    Only what the clinician concluded is coded: a condition the patient names that no clinician
+    states (the patient's theory, a history the clinician does not take up) goes to
+    ``reported``, not ``present``. A condition or symptom of a limb site (a finding with a
+    ``site``) goes to ``limb``: it is the limb resolver's, never the spine's (an elbow strain is
+    not a low back strain)."""
 
     present: list[Finding]
     uncertain: list[Finding]
     negated: list[Finding]
     text: str = ""  # the transcript, for the few cues that are not findings (pain attribution)
     knowledge: CodingKnowledge = field(default_factory=default_coding)
+    limb: list[Finding] = field(default_factory=list)
+    reported: list[Finding] = field(default_factory=list)
     # Present concepts with the regions and sides they carry (``has`` asks it often).
     present_concepts: frozenset[str] = field(init=False, default=frozenset())
     # Present findings by turn, in ``present`` order: "near" and "listed" look within a turn.
@@ -51,18 +59,32 @@ class Facts:
     def of(
         cls, findings: Iterable[Finding], text: str = "", knowledge: CodingKnowledge | None = None
     ) -> Facts:
-        present, uncertain, negated = [], [], []
+        present, uncertain, negated, limb, reported = [], [], [], [], []
+        findings = list(findings)
+        stated = {
+            (f.concept, f.site)
+            for f in findings
+            if f.assertion == "present" and f.speaker != "patient"
+        }
         for f in findings:
             if f.assertion == "present":
-                present.append(f)
+                if f.category == "condition" and (f.concept, f.site) not in stated:
+                    reported.append(f)
+                elif f.site is not None:
+                    limb.append(f)
+                else:
+                    present.append(f)
             elif f.assertion == "possible":
                 uncertain.append(f)
             elif f.assertion == "negated":
                 negated.append(f)
             # historical and family findings support nothing
         # The clinician's assessment outweighs other mentions: it leads wherever one is taken.
-        present.sort(key=lambda f: (not f.from_assessment, f.speaker != "clinician", f.start))
-        return cls(present, uncertain, negated, text, knowledge or default_coding())
+        for group in (present, limb):
+            group.sort(key=lambda f: (not f.from_assessment, f.speaker != "clinician", f.start))
+        return cls(
+            present, uncertain, negated, text, knowledge or default_coding(), limb, reported
+        )
 
     def has(self, *concepts: str) -> bool:
         return not self.present_concepts.isdisjoint(concepts)

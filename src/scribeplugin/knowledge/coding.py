@@ -15,7 +15,11 @@ Sections of ``coding`` (see ``corpus/knowledge/coding/*.yaml`` for the data and 
   a code stem, or a list of codes), each resolver declaring the keys it needs;
 - ``explains_low_back``: code prefixes of diagnoses that explain low back pain and sciatica;
 - ``groups``: named groups of concepts the resolvers treat alike;
-- ``phrases``: named word lists (regular expressions matched as whole words, any case).
+- ``phrases``: named word lists (regular expressions matched as whole words, any case);
+- ``limbs``: how a condition of a limb site is coded: per condition, its *routes* (the site,
+  structure, digit or side it applies to and the Alphabetic Index path a coder takes, with the
+  code that path gives, which the lint checks against the index), and per site the path of its
+  pain code (what an uncertain diagnosis or an addressed symptom is coded as).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -58,6 +62,61 @@ class Named(BaseModel):
         return [_code_like(c) for c in v]
 
 
+class Route(BaseModel):
+    """One way a limb condition is coded: when the finding has these (all optional) attributes,
+    look up ``index`` (main term first, then subterms) in the Alphabetic Index; ``code`` is
+    what that path gives (a trailing '-': more characters follow from the tabular list)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    site: str | None = None
+    structure: str | None = None
+    digit: str | None = None
+    side: Literal["bilateral"] | None = None
+    index: tuple[str, ...] = Field(min_length=1)
+    code: str
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        return _code_like(v)
+
+    def matches(
+        self, site: str | None, structure: str | None, digit: str | None, side: str | None
+    ) -> bool:
+        return (
+            (self.site is None or self.site == site)
+            and (self.structure is None or self.structure == structure)
+            and (self.digit is None or self.digit == digit)
+            and (self.side is None or self.side == side)
+        )
+
+    @property
+    def path(self) -> str:
+        return " > ".join(self.index)
+
+
+class LimbCondition(BaseModel):
+    """A condition of a limb: its routes, most specific first, and whether it is an injury (its
+    code takes the encounter's 7th character)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    routes: tuple[Route, ...] = Field(min_length=1)
+    injury: bool = False
+    # what a careless coder might pick instead (lets the pitfall rules about them fire)
+    naive: tuple[str, ...] = ()
+
+    def route(
+        self, site: str | None, structure: str | None, digit: str | None, side: str | None
+    ) -> Route | None:
+        return next((r for r in self.routes if r.matches(site, structure, digit, side)), None)
+
+
+class Limbs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pain: dict[str, Route] = Field(default_factory=dict)
+    conditions: dict[str, LimbCondition] = Field(default_factory=dict)
+
+
 class CodingSection(BaseModel):
     """One file's ``coding`` section; every part optional (a file may add only some)."""
 
@@ -71,6 +130,7 @@ class CodingSection(BaseModel):
     explains_low_back: list[str] = Field(default_factory=list)
     groups: dict[str, list[str]] = Field(default_factory=dict)
     phrases: dict[str, list[str]] = Field(default_factory=dict)
+    limbs: Limbs = Field(default_factory=Limbs)
 
     @field_validator("phrases")
     @classmethod
@@ -142,6 +202,8 @@ class CodingKnowledge:
     explains_low_back: tuple[str, ...] = ()
     groups: dict[str, frozenset[str]] = field(default_factory=dict)
     phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pain: dict[str, Route] = field(default_factory=dict)  # limb site -> its pain code's route
+    limb_conditions: dict[str, LimbCondition] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)  # "section:key" -> "file:line"
 
     @cached_property
@@ -196,6 +258,8 @@ class CodingKnowledge:
                 "groups", {g: frozenset(c) for g, c in section.groups.items()}, k.groups, where
             )
             k._merge("phrases", {n: tuple(w) for n, w in section.phrases.items()}, k.phrases, where)
+            k._merge("pain", section.limbs.pain, k.pain, where)
+            k._merge("limb_conditions", section.limbs.conditions, k.limb_conditions, where)
         k.explains_low_back = tuple(dict.fromkeys(low_back))
         return k
 
@@ -230,6 +294,19 @@ class CodingKnowledge:
             for value in table.data.values():
                 for code in [value] if isinstance(value, str) else value:
                     yield code, self.origin[f"tables:{name}"]
+        for site, route in self.pain.items():
+            yield route.code, self.origin[f"pain:{site}"]
+        for concept, limb in self.limb_conditions.items():
+            for code in [*(r.code for r in limb.routes), *limb.naive]:
+                yield code, self.origin[f"limb_conditions:{concept}"]
+
+    def routes(self) -> Iterable[tuple[Route, str]]:
+        """Every Alphabetic Index route of the limb knowledge, with where it is defined."""
+        for site, route in self.pain.items():
+            yield route, self.origin[f"pain:{site}"]
+        for concept, limb in self.limb_conditions.items():
+            for route in limb.routes:
+                yield route, self.origin[f"limb_conditions:{concept}"]
 
 
 def _validate(part: Part) -> CodingSection:
