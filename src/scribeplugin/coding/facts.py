@@ -82,9 +82,7 @@ class Facts:
         # The clinician's assessment outweighs other mentions: it leads wherever one is taken.
         for group in (present, limb):
             group.sort(key=lambda f: (not f.from_assessment, f.speaker != "clinician", f.start))
-        return cls(
-            present, uncertain, negated, text, knowledge or default_coding(), limb, reported
-        )
+        return cls(present, uncertain, negated, text, knowledge or default_coding(), limb, reported)
 
     def has(self, *concepts: str) -> bool:
         return not self.present_concepts.isdisjoint(concepts)
