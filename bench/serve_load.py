@@ -72,6 +72,7 @@ class Server:
             "SCRIBE_INDEX_SCOPE": "spine",
             "HF_HUB_OFFLINE": "1",
             "SCRIBE_CORPUS_DIR": str(settings.corpus_dir),
+            "SCRIBE_EMBEDDER": settings.embedder,
         }
         for name in (
             "SCRIBE_CHROMA_URL",

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from scribeplugin.config import PROJECT_ROOT, Scope, Settings
 from scribeplugin.index.build import build_index
 from scribeplugin.index.embed import MiniLMEmbedder
+from scribeplugin.index.onnx import OnnxInt8Embedder
 from scribeplugin.pipeline import Pipeline
 from scribeplugin.retrieval import Retriever
 
@@ -40,6 +41,7 @@ class MemoEmbedder:
         self.name = self.model.name
         self.fingerprint = self.model.fingerprint
         self.dimension = self.model.dimension
+        self.backend = self.model.backend
         self.memo: dict[str, NDArray[np.float32]] = {}
         self.calls = 0  # calls that reached the model
         self.texts_embedded = 0
@@ -65,14 +67,31 @@ class SpineIndex:
 
 
 def spine_settings(data_dir: Path, corpus: Path, chroma_url: str | None = None) -> Settings:
+    """The session index's settings: fp32 torch, as ``embedder`` embeds, whatever the CPU (so
+    the suite's retrieval results are the same on every machine; tests/index/test_onnx.py
+    covers the int8 embedder)."""
     return Settings(
-        data_dir=data_dir, corpus_dir=corpus, index_scope=Scope.spine, chroma_url=chroma_url
+        data_dir=data_dir,
+        corpus_dir=corpus,
+        index_scope=Scope.spine,
+        chroma_url=chroma_url,
+        embedder="torch",
     )
 
 
 @pytest.fixture(scope="session")
 def embedder() -> MemoEmbedder:
     return MemoEmbedder()
+
+
+@pytest.fixture(scope="session")
+def int8_embedder(tmp_path_factory: pytest.TempPathFactory) -> OnnxInt8Embedder:
+    """The int8 ONNX embedder for this CPU's kernels, built once per session (about 8 s) from
+    the packaged weights into a temporary cache folder; tests that start servers point
+    ``SCRIBE_MODEL_CACHE_DIR`` at ``int8_embedder.cache_dir`` to reuse it."""
+    embedder = OnnxInt8Embedder(tmp_path_factory.mktemp("models"))
+    embedder.build()
+    return embedder
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,8 @@ from scribeplugin.config import Scope, Settings, apply_offline_environment
 from scribeplugin.errors import ScribeError
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+EMBEDDERS = ["auto", "torch", "onnx-int8"]
+EMBEDDER_HELP = "default: SCRIBE_EMBEDDER or auto (int8 on AVX512-VNNI CPUs, fp32 torch elsewhere)"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -25,6 +27,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["corpus_dir"] = Path(args.corpus)
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = Path(args.data_dir)
+    if getattr(args, "embedder", None):
+        overrides["embedder"] = args.embedder
     return Settings(**overrides)
 
 
@@ -102,10 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     b = isub.add_parser("build", help="chunk, embed and store the corpus (incremental)")
     b.add_argument("--scope", choices=[s.value for s in Scope], help="default: musculoskeletal")
     b.add_argument("--corpus", help="corpus folder (default: corpus/)")
+    b.add_argument("--embedder", choices=EMBEDDERS, help=EMBEDDER_HELP)
     b.set_defaults(handler=cmd_index_build)
     s = isub.add_parser("status", help="is the index present and current?")
     s.add_argument("--scope", choices=[s.value for s in Scope])
     s.add_argument("--corpus", help="corpus folder (default: corpus/)")
+    s.add_argument("--embedder", choices=EMBEDDERS, help=EMBEDDER_HELP)
     s.set_defaults(handler=cmd_index_status)
 
     p = sub.add_parser("search", help="hybrid retrieval over the index")

@@ -94,6 +94,7 @@ def test_real_server(spine_index: SpineIndex) -> None:
         **os.environ,
         "SCRIBE_INDEX_SCOPE": "spine",
         "SCRIBE_CORPUS_DIR": str(settings.corpus_dir),
+        "SCRIBE_EMBEDDER": settings.embedder,
         "HF_HUB_OFFLINE": "1",
     }
     env.pop("SCRIBE_CHROMA_URL", None)
