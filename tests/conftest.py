@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from scribeplugin.index.embed import MiniLMEmbedder
 from scribeplugin.index.onnx import OnnxInt8Embedder
 from scribeplugin.pipeline import Pipeline
 from scribeplugin.retrieval import Retriever
+from tests.support.postgres import INSTALL_HINT, PostgresServer, pg_bin_dir
 
 CORPUS = PROJECT_ROOT / "corpus"
 
@@ -177,6 +179,33 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (Debian's package) in a temporary folder, for the session."""
+    if pg_bin_dir() is None:
+        pytest.fail(f"PostgreSQL is not installed: {INSTALL_HINT}")
+    server = PostgresServer(free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """A new, empty database on the session's PostgreSQL server."""
+    return postgres.create_database(f"t_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty feedback store on each backend: a SQLite file, a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'scribe.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(f"t_{uuid.uuid4().hex[:16]}")
 
 
 @pytest.fixture(scope="session")
