@@ -8,6 +8,7 @@ without paying for the model twice. Every vector it returns came from the model.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -81,6 +82,22 @@ def spine_settings(data_dir: Path, corpus: Path, chroma_url: str | None = None) 
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fp32_from_the_environment() -> Iterator[None]:
+    """Settings read from the environment (CLI calls and servers the tests start) embed with
+    fp32 torch, as the session's index was built, on every CPU. A test of another embedder
+    says so in its own settings or environment (tests/index/test_onnx.py, test_scale_out.py)."""
+    saved = os.environ.get("SCRIBE_EMBEDDER")
+    os.environ["SCRIBE_EMBEDDER"] = "torch"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SCRIBE_EMBEDDER", None)
+        else:
+            os.environ["SCRIBE_EMBEDDER"] = saved
+
+
 @pytest.fixture(scope="session")
 def embedder() -> MemoEmbedder:
     return MemoEmbedder()
@@ -148,14 +165,13 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``chroma run`` on a free loopback port; its URL."""
+@contextlib.contextmanager
+def chroma_run(root: Path) -> Iterator[str]:
+    """A real ``chroma run`` on a free loopback port, its data under ``root``; its URL."""
     chroma = Path(sys.executable).parent / "chroma"
     if not chroma.exists():
         pytest.skip("the chroma CLI (installed with chromadb) is not in the venv")
     port = free_port()
-    root = tmp_path_factory.mktemp("chroma-server")
     log = root / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -179,6 +195,13 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``chroma run`` on a free loopback port; its URL."""
+    with chroma_run(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
