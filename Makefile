@@ -34,9 +34,13 @@ serve: install
 
 # The browser test of /ui drives Debian's chromium (Playwright comes with the dev extras;
 # never `playwright install`). Without chromium that test is skipped, with a message.
+# The store and scale-out tests start Debian's PostgreSQL server themselves (initdb + pg_ctl
+# in a temporary folder); its binaries live in /usr/lib/postgresql/<version>/bin.
 test: install
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) \
 		|| echo "warning: chromium not installed; the /ui browser test will be skipped"
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| (apt-get update && apt-get install -y postgresql)
 	$(BIN)/scribeplugin lint-corpus
 	$(BIN)/python -m pytest
 

@@ -13,7 +13,7 @@ import sys
 
 from scribeplugin.config import apply_offline_environment
 
-BENCHES = ("index_retrieval", "suggest_latency", "serve_load")
+BENCHES = ("index_retrieval", "embedders", "suggest_latency", "serve_load", "baseline")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,6 @@ import httpx
 from bench.common import ROOT, facts_table, loadavg, machine_facts, percentile, write_section
 from scribeplugin.config import Scope, Settings
 from scribeplugin.index.build import build_index
-from scribeplugin.index.embed import MiniLMEmbedder
 
 WORKERS = (1, 2)
 CLIENTS = (1, 4, 16)
@@ -63,16 +62,27 @@ def free_port() -> int:
 class Server:
     """``scribeplugin serve --workers N`` on a free loopback port, with its log."""
 
-    def __init__(self, settings: Settings, workers: int, log: Path) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        workers: int,
+        log: Path,
+        *,
+        python: str = sys.executable,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        """``python``, ``env`` and ``cwd``: another checkout's venv and settings (the baseline
+        bench); by default this one's, with the settings' scope, corpus and embedder."""
         self.workers = workers
         self.port = free_port()
         self.log = log
-        env = {
-            **os.environ,
-            "SCRIBE_INDEX_SCOPE": "spine",
-            "HF_HUB_OFFLINE": "1",
+        env = env or {
+            "SCRIBE_INDEX_SCOPE": settings.index_scope.value,
             "SCRIBE_CORPUS_DIR": str(settings.corpus_dir),
+            "SCRIBE_EMBEDDER": settings.embedder,
         }
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", **env}
         for name in (
             "SCRIBE_CHROMA_URL",
             "SCRIBE_API_KEYS",
@@ -81,7 +91,7 @@ class Server:
         ):
             env.pop(name, None)
         cmd = [
-            sys.executable,
+            python,
             "-m",
             "scribeplugin.cli",
             "--data-dir",
@@ -93,7 +103,9 @@ class Server:
             str(workers),
         ]
         with log.open("wb") as out:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+            self.proc = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd
+            )
         self.url = f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self) -> float:
@@ -142,13 +154,19 @@ class Server:
             self.proc.wait(timeout=10)
 
 
-def phase(url: str, clients: int, total: int, payloads: list[bytes]) -> dict[str, Any]:
-    """``total`` requests shared by ``clients`` threads (keep-alive), within the time limit."""
+def phase(
+    url: str,
+    clients: int,
+    total: int,
+    payloads: list[bytes],
+    seconds: float = PHASE_TIME_LIMIT_S,
+) -> dict[str, Any]:
+    """``total`` requests shared by ``clients`` threads (keep-alive), within ``seconds``."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     next_i = [0]
-    deadline = time.monotonic() + PHASE_TIME_LIMIT_S
+    deadline = time.monotonic() + seconds
 
     def take() -> int | None:
         with lock:
@@ -207,7 +225,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             data_dir=work / "var", corpus_dir=corpus, chroma_url=None, index_scope=Scope.spine
         )
         print("building the spine index ...", flush=True)
-        report = build_index(settings, Scope.spine, progress=False, embedder=MiniLMEmbedder())
+        report = build_index(settings, Scope.spine, progress=False)  # SCRIBE_EMBEDDER's embedder
         results["index_chunks"] = report.total
         for workers in WORKERS:
             print(f"serving with {workers} worker(s) ...", flush=True)

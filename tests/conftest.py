@@ -8,12 +8,14 @@ without paying for the model twice. Every vector it returns came from the model.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +28,10 @@ from numpy.typing import NDArray
 from scribeplugin.config import PROJECT_ROOT, Scope, Settings
 from scribeplugin.index.build import build_index
 from scribeplugin.index.embed import MiniLMEmbedder
+from scribeplugin.index.onnx import OnnxInt8Embedder
 from scribeplugin.pipeline import Pipeline
 from scribeplugin.retrieval import Retriever
+from tests.support.postgres import INSTALL_HINT, PostgresServer, pg_bin_dir
 
 CORPUS = PROJECT_ROOT / "corpus"
 
@@ -40,6 +44,7 @@ class MemoEmbedder:
         self.name = self.model.name
         self.fingerprint = self.model.fingerprint
         self.dimension = self.model.dimension
+        self.backend = self.model.backend
         self.memo: dict[str, NDArray[np.float32]] = {}
         self.calls = 0  # calls that reached the model
         self.texts_embedded = 0
@@ -65,14 +70,47 @@ class SpineIndex:
 
 
 def spine_settings(data_dir: Path, corpus: Path, chroma_url: str | None = None) -> Settings:
+    """The session index's settings: fp32 torch, as ``embedder`` embeds, whatever the CPU (so
+    the suite's retrieval results are the same on every machine; tests/index/test_onnx.py
+    covers the int8 embedder)."""
     return Settings(
-        data_dir=data_dir, corpus_dir=corpus, index_scope=Scope.spine, chroma_url=chroma_url
+        data_dir=data_dir,
+        corpus_dir=corpus,
+        index_scope=Scope.spine,
+        chroma_url=chroma_url,
+        embedder="torch",
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fp32_from_the_environment() -> Iterator[None]:
+    """Settings read from the environment (CLI calls and servers the tests start) embed with
+    fp32 torch, as the session's index was built, on every CPU. A test of another embedder
+    says so in its own settings or environment (tests/index/test_onnx.py, test_scale_out.py)."""
+    saved = os.environ.get("SCRIBE_EMBEDDER")
+    os.environ["SCRIBE_EMBEDDER"] = "torch"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SCRIBE_EMBEDDER", None)
+        else:
+            os.environ["SCRIBE_EMBEDDER"] = saved
 
 
 @pytest.fixture(scope="session")
 def embedder() -> MemoEmbedder:
     return MemoEmbedder()
+
+
+@pytest.fixture(scope="session")
+def int8_embedder(tmp_path_factory: pytest.TempPathFactory) -> OnnxInt8Embedder:
+    """The int8 ONNX embedder for this CPU's kernels, built once per session (about 8 s) from
+    the packaged weights into a temporary cache folder; tests that start servers point
+    ``SCRIBE_MODEL_CACHE_DIR`` at ``int8_embedder.cache_dir`` to reuse it."""
+    embedder = OnnxInt8Embedder(tmp_path_factory.mktemp("models"))
+    embedder.build()
+    return embedder
 
 
 @pytest.fixture(scope="session")
@@ -143,14 +181,13 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``chroma run`` on a free loopback port; its URL."""
+@contextlib.contextmanager
+def chroma_run(root: Path) -> Iterator[str]:
+    """A real ``chroma run`` on a free loopback port, its data under ``root``; its URL."""
     chroma = Path(sys.executable).parent / "chroma"
     if not chroma.exists():
         pytest.skip("the chroma CLI (installed with chromadb) is not in the venv")
     port = free_port()
-    root = tmp_path_factory.mktemp("chroma-server")
     log = root / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -174,6 +211,40 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``chroma run`` on a free loopback port; its URL."""
+    with chroma_run(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (Debian's package) in a temporary folder, for the session."""
+    if pg_bin_dir() is None:
+        pytest.fail(f"PostgreSQL is not installed: {INSTALL_HINT}")
+    server = PostgresServer(free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """A new, empty database on the session's PostgreSQL server."""
+    return postgres.create_database(f"t_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty feedback store on each backend: a SQLite file, a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'scribe.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(f"t_{uuid.uuid4().hex[:16]}")
 
 
 @pytest.fixture(scope="session")

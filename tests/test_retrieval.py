@@ -64,6 +64,7 @@ class CountingEmbedder:
     def __init__(self, inner: MemoEmbedder) -> None:
         self.inner = inner
         self.name, self.fingerprint, self.dimension = inner.name, inner.fingerprint, 384
+        self.backend = inner.backend
         self.calls: list[int] = []
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float32]:

@@ -1,4 +1,4 @@
-"""One entry point: ``scribeplugin index | search | suggest | serve | eval | lint-corpus``.
+"""One entry point: ``scribeplugin index | search | suggest | serve | eval | lint-corpus | db``.
 
 Each command's work lives in its own module; this file only parses arguments, builds settings
 and turns ``ScribeError`` into a one-line message and exit code 2 (bad input or setup).
@@ -17,6 +17,8 @@ from scribeplugin.config import Scope, Settings, apply_offline_environment
 from scribeplugin.errors import ScribeError
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+EMBEDDERS = ["auto", "torch", "onnx-int8"]
+EMBEDDER_HELP = "default: SCRIBE_EMBEDDER or auto (int8 on AVX512-VNNI CPUs, fp32 torch elsewhere)"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -25,6 +27,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["corpus_dir"] = Path(args.corpus)
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = Path(args.data_dir)
+    if getattr(args, "embedder", None):
+        overrides["embedder"] = args.embedder
     return Settings(**overrides)
 
 
@@ -82,6 +86,35 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve_cli(settings, args)
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin import migrations
+    from scribeplugin.store import Store
+
+    store = Store.from_settings(settings)
+    try:
+        where = store.describe()
+        if args.db_command == "upgrade":
+            before, after = store.upgrade_schema()
+            if before == after:
+                print(f"feedback store {where}: already at revision {after}, the current schema")
+            else:
+                was = before or "an empty or pre-migration schema"
+                print(f"feedback store {where}: upgraded from {was} to revision {after}")
+            return 0
+        found = migrations.state(store.engine)
+        if found.up_to_date:
+            print(f"feedback store {where}: at revision {found.current}, the current schema")
+            return 0
+        at = found.current or ("empty" if found.empty else "a schema from before migrations")
+        print(
+            f"feedback store {where}: at {at}; the current schema is revision {found.head}. "
+            f"Fix: {migrations.UPGRADE_COMMAND}"
+        )
+        return 1
+    finally:
+        store.close()
+
+
 def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
     from scribeplugin.api.security import api_key_cli
 
@@ -109,10 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     b = isub.add_parser("build", help="chunk, embed and store the corpus (incremental)")
     b.add_argument("--scope", choices=[s.value for s in Scope], help="default: musculoskeletal")
     b.add_argument("--corpus", help="corpus folder (default: corpus/)")
+    b.add_argument("--embedder", choices=EMBEDDERS, help=EMBEDDER_HELP)
     b.set_defaults(handler=cmd_index_build)
     s = isub.add_parser("status", help="is the index present and current?")
     s.add_argument("--scope", choices=[s.value for s in Scope])
     s.add_argument("--corpus", help="corpus folder (default: corpus/)")
+    s.add_argument("--embedder", choices=EMBEDDERS, help=EMBEDDER_HELP)
     s.set_defaults(handler=cmd_index_status)
 
     p = sub.add_parser("search", help="hybrid retrieval over the index")
@@ -183,6 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="uvicorn worker processes sharing one index (default 1)",
     )
     p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("db", help="the feedback and audit store's schema")
+    dsub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    dsub.add_parser(
+        "upgrade", help="migrate the store (SCRIBE_DATABASE_URL) to the current schema"
+    ).set_defaults(handler=cmd_db)
+    dsub.add_parser("status", help="is the store at the current schema?").set_defaults(
+        handler=cmd_db
+    )
 
     p = sub.add_parser("api-key", help="make an API key for a tenant and print its config line")
     p.add_argument("tenant", help="tenant name: letters, digits, '_.-'")

@@ -69,6 +69,17 @@ class Settings(BaseSettings):
         default=None, description="Chroma server URL (http://host:port); local files when unset."
     )
     embedding_batch_size: int = Field(default=64, ge=1, le=1024)
+    embedder: Literal["auto", "torch", "onnx-int8"] = Field(
+        default="auto",
+        description="'auto': MiniLM quantized to int8 (ONNX Runtime) on a CPU with AVX512-VNNI, "
+        "fp32 torch elsewhere; 'torch': always fp32; 'onnx-int8': int8 with the CPU's best "
+        "kernels. The index records the embedder that built it; another one needs a rebuild.",
+    )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="where the int8 model built from the packaged weights is kept; unset: "
+        "<data_dir>/models",
+    )
     rrf_k: int = Field(default=60, ge=1)
 
     # Input limits: a transcript longer than this is refused with a clear error (about 30,000
@@ -197,7 +208,9 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("llm_temperature", "llm_num_ctx", "llm_cache_dir", mode="before")
+    @field_validator(
+        "llm_temperature", "llm_num_ctx", "llm_cache_dir", "model_cache_dir", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
         """``SCRIBE_LLM_TEMPERATURE=none`` (or empty) sends no temperature at all."""

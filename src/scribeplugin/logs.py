@@ -19,6 +19,7 @@ _NOISY = (
     "langchain",
     "filelock",
     "bm25s",
+    "alembic",  # a line per plugin and step; scribeplugin.migrations logs what changed
 )
 
 

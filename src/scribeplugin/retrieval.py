@@ -38,9 +38,16 @@ from numpy.typing import NDArray
 from scribeplugin.codeset import normalize
 from scribeplugin.config import Scope, Settings
 from scribeplugin.errors import IndexNotReadyError, InputError
-from scribeplugin.index.build import IndexLayout, Manifest, build_command, current_collection
+from scribeplugin.index.build import (
+    STORE_SUBJECT,
+    IndexLayout,
+    Manifest,
+    build_command,
+    current_collection,
+    embedder_mismatch,
+)
 from scribeplugin.index.chunk import CHUNK_KINDS
-from scribeplugin.index.embed import Embedder, MiniLMEmbedder
+from scribeplugin.index.embed import Embedder, make_embedder
 from scribeplugin.index.lexical import LexicalIndex
 from scribeplugin.index.store import VectorStore
 
@@ -174,7 +181,7 @@ class Retriever:
     ) -> Retriever:
         """The retriever for the index of ``scope``; ``IndexNotReadyError`` says how to build it."""
         scope = Scope(scope or settings.index_scope)
-        embedder = embedder or MiniLMEmbedder()
+        embedder = embedder or make_embedder(settings)
         name = current_collection(settings, scope, embedder.name)
         layout = IndexLayout.of(settings, name)
         fix = build_command(settings, scope)
@@ -185,11 +192,18 @@ class Retriever:
             raise IndexNotReadyError(
                 f"The {scope.value} index was built with other embedding weights. Run: {fix}"
             )
+        if manifest.embedder != embedder.backend:
+            why = embedder_mismatch(settings, manifest.embedder, embedder.backend)
+            raise IndexNotReadyError(f"The {scope.value} index ({name}): {why} Run: {fix}")
         store = VectorStore.from_settings(settings, name)
         try:
             held = store.count()
+            held_by = store.embedder_of()
         except IndexNotReadyError as exc:
             raise IndexNotReadyError(f"{exc} Run: {fix}") from exc
+        if held_by is not None and held_by != embedder.backend:
+            why = embedder_mismatch(settings, held_by, embedder.backend, STORE_SUBJECT)
+            raise IndexNotReadyError(f"The {scope.value} index ({name}): {why} Run: {fix}")
         if held != manifest.total:
             raise IndexNotReadyError(
                 f"The vector store holds {held:,} chunks of {name} but its manifest says "

@@ -10,7 +10,12 @@ Three tables:
 - ``cds_card``: each CDS Hooks card sent (card uuid -> request id and target), so feedback that
   names only a card can be tied to its request;
 - ``feedback``: accept / dismiss / override of one suggestion, prompt or warning, with the
-  override code and reason.
+  override code and reason;
+- ``idempotency_key``: the answer to a feedback call sent with an ``Idempotency-Key`` header,
+  unique per (tenant, key), so that a retried call returns it instead of writing again.
+
+The schema is Alembic's (``scribeplugin.migrations``): ``create_schema`` gives a new database
+the current schema and refuses an older one with the command that upgrades it.
 
 The transcript text is stored only when ``SCRIBE_STORE_TRANSCRIPT_TEXT=true``; its sha256 always
 is, so a transcript can be matched without keeping it.
@@ -41,6 +46,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -48,7 +54,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from scribeplugin.config import Settings
@@ -133,6 +145,20 @@ class FeedbackRow(Base):
     code_set: Mapped[str | None] = mapped_column(String(128))
 
 
+class IdempotencyRow(Base):
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("tenant", "key", name="uq_idempotency_key_tenant_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(128))  # the route the key was first used on
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
 # -- records (what callers pass in and get back; never session-bound rows) ---------------------
 
 
@@ -196,6 +222,29 @@ class FeedbackRecord:
     code_set: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class IdempotentCall:
+    """A call sent with an ``Idempotency-Key``: who, which key, where, and what was asked."""
+
+    tenant: str
+    key: str
+    scope: str
+    request_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """The answer recorded for an idempotent call; ``replayed``: recorded by an earlier call."""
+
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+class IdempotencyConflictError(ScribeError):
+    """An ``Idempotency-Key`` already used for another request."""
+
+
 # -- the store --------------------------------------------------------------------------------
 
 
@@ -242,8 +291,21 @@ class Store:
         return self.url.render_as_string(hide_password=True)
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent; safe when several workers start at once)."""
-        self._retry(lambda: Base.metadata.create_all(self.engine))
+        """Make sure the schema is the current one: a new, empty database gets it (safe when
+        several workers start at once); an older one raises ``SchemaError`` with the command
+        that upgrades it (``scribeplugin db upgrade``)."""
+        from scribeplugin import migrations
+
+        found = self._retry(lambda: migrations.state(self.engine))
+        if found.empty:
+            self._retry(lambda: migrations.upgrade(self.engine))
+        migrations.check(self.engine, self.describe())
+
+    def upgrade_schema(self) -> tuple[str | None, str]:
+        """Run the migrations up to the current schema; (revision before, revision after)."""
+        from scribeplugin import migrations
+
+        return self._retry(lambda: migrations.upgrade(self.engine))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -300,27 +362,77 @@ class Store:
 
         def write() -> list[int]:
             with self._session() as s:
-                rows = [
-                    FeedbackRow(
-                        request_id=r.request_id,
-                        tenant=r.tenant,
-                        source=r.source,
-                        target_kind=r.target_kind,
-                        target_id=r.target_id,
-                        outcome=r.outcome,
-                        override_code=r.override_code,
-                        reason_code=r.reason_code,
-                        reason=r.reason,
-                        card_uuid=r.card_uuid,
-                        code_set=r.code_set,
-                    )
-                    for r in records
-                ]
+                rows = [_feedback_row(r) for r in records]
                 s.add_all(rows)
                 s.flush()
                 return [row.id for row in rows]
 
         return self._retry(write)
+
+    def add_feedback_once(
+        self,
+        records: Sequence[FeedbackRecord],
+        call: IdempotentCall,
+        answer: Callable[[list[int]], tuple[int, dict[str, Any]]],
+    ) -> StoredAnswer:
+        """Feedback rows and the answer to ``call`` in one transaction, once per (tenant, key).
+
+        ``answer(row ids)`` gives the status and JSON body to return; a call whose key is on
+        record gets the recorded answer back and writes nothing. Two calls with one key at the
+        same moment: the unique constraint lets one commit, the other rolls back and returns
+        the winner's answer. A key used for a different request raises ``IdempotencyConflictError``.
+        """
+        found = self.idempotent_answer(call)
+        if found is not None:
+            return found
+
+        def write() -> StoredAnswer:
+            with self._session() as s:
+                rows = [_feedback_row(r) for r in records]
+                s.add_all(rows)
+                s.flush()
+                status, body = answer([row.id for row in rows])
+                s.add(
+                    IdempotencyRow(
+                        tenant=call.tenant,
+                        key=call.key,
+                        scope=call.scope,
+                        request_sha256=call.request_sha256,
+                        status_code=status,
+                        response=body,
+                    )
+                )
+            return StoredAnswer(status, body, replayed=False)
+
+        try:
+            return self._retry(write)
+        except IntegrityError:  # another call with this key committed first
+            found = self.idempotent_answer(call)
+            if found is None:
+                raise
+            return found
+
+    def idempotent_answer(self, call: IdempotentCall) -> StoredAnswer | None:
+        """The answer recorded for ``call``'s key, if any (``IdempotencyConflictError`` if the key
+        was used for another request)."""
+
+        def read() -> StoredAnswer | None:
+            with self._session() as s:
+                row = s.scalars(
+                    select(IdempotencyRow).where(
+                        IdempotencyRow.tenant == call.tenant, IdempotencyRow.key == call.key
+                    )
+                ).first()
+                if row is None:
+                    return None
+                if row.request_sha256 != call.request_sha256 or row.scope != call.scope:
+                    raise IdempotencyConflictError(
+                        "this Idempotency-Key was already used for a different request; send a "
+                        "new key with each new request, and the same key only to retry one"
+                    )
+                return StoredAnswer(row.status_code, dict(row.response), replayed=True)
+
+        return self._retry(read)
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -352,8 +464,15 @@ class Store:
 
         return self._retry(read)
 
-    def count(self, table: Literal["suggest_audit", "feedback", "cds_card"]) -> int:
-        model = {"suggest_audit": AuditRow, "feedback": FeedbackRow, "cds_card": CardRow}[table]
+    def count(
+        self, table: Literal["suggest_audit", "feedback", "cds_card", "idempotency_key"]
+    ) -> int:
+        model = {
+            "suggest_audit": AuditRow,
+            "feedback": FeedbackRow,
+            "cds_card": CardRow,
+            "idempotency_key": IdempotencyRow,
+        }[table]
 
         def read() -> int:
             with self._session() as s:
@@ -401,6 +520,22 @@ class Store:
                     ) from exc
                 time.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _feedback_row(r: FeedbackRecord) -> FeedbackRow:
+    return FeedbackRow(
+        request_id=r.request_id,
+        tenant=r.tenant,
+        source=r.source,
+        target_kind=r.target_kind,
+        target_id=r.target_id,
+        outcome=r.outcome,
+        override_code=r.override_code,
+        reason_code=r.reason_code,
+        reason=r.reason,
+        card_uuid=r.card_uuid,
+        code_set=r.code_set,
+    )
 
 
 def _is_busy(exc: OperationalError) -> bool:

@@ -94,6 +94,7 @@ def test_real_server(spine_index: SpineIndex) -> None:
         **os.environ,
         "SCRIBE_INDEX_SCOPE": "spine",
         "SCRIBE_CORPUS_DIR": str(settings.corpus_dir),
+        "SCRIBE_EMBEDDER": settings.embedder,
         "HF_HUB_OFFLINE": "1",
     }
     env.pop("SCRIBE_CHROMA_URL", None)
@@ -114,7 +115,7 @@ def test_real_server(spine_index: SpineIndex) -> None:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(f"{base}/healthz", timeout=90, proc=proc, log=log)
+        wait_for(f"{base}/healthz", timeout=180, proc=proc, log=log)  # loads the pipeline first
         r = httpx.get(f"{base}/v1/search", params={"q": QUERY, "k": 3}, timeout=30)
         assert r.status_code == 200
         assert len(r.json()["passages"]) == 3

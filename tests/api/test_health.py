@@ -48,7 +48,7 @@ def test_healthz_and_readyz_without_an_index(tmp_path: Path) -> None:
         assert body["status"] == "not_ready" and body["model_loaded"] is False
         assert body["index"]["state"] == "missing"
         assert body["fix"].startswith("scribeplugin --data-dir ")
-        assert body["fix"].endswith(" index build --scope spine")
+        assert body["fix"].endswith(" index build --scope spine --embedder torch")
         assert "Fix: scribeplugin --data-dir" in body["message"]
         r = c.post("/v1/suggest", json={"transcript": "Doctor: low back pain."})
         assert r.status_code == 503 and r.json()["error"]["type"] == "index_not_ready"

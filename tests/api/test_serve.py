@@ -22,7 +22,8 @@ def test_two_workers_share_the_index_the_store_and_the_metrics(spine_index: Spin
     server = Server(settings, workers=2, log=log)  # the same launcher the load bench uses
     proc, base = server.proc, server.url
     try:
-        wait_for(f"{base}/healthz", timeout=60, proc=proc, log=log)  # one worker is enough
+        # one worker is enough; two loading at once on a busy 2-core machine take a minute or more
+        wait_for(f"{base}/healthz", timeout=180, proc=proc, log=log)
         body = (EXAMPLES / "requests" / "l5s1.json").read_bytes()
         deadline = time.monotonic() + 240
         answers: list[httpx.Response] = []

@@ -18,6 +18,7 @@ class HashEmbedder:
     name = "hash-test"
     fingerprint = "hash-test-v1"
     dimension = 256
+    backend = "hash-test"
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float32]:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

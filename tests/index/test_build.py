@@ -95,7 +95,9 @@ def test_status_of_a_missing_index_names_the_command(tmp_path: Path) -> None:
     settings = spine_settings(tmp_path / "var", Path(__file__).parents[2] / "corpus")
     status = index_status(settings, Scope.spine)
     assert status.state == "missing"
-    assert status.fix == f"scribeplugin --data-dir {tmp_path / 'var'} index build --scope spine"
+    assert status.fix == (
+        f"scribeplugin --data-dir {tmp_path / 'var'} index build --scope spine --embedder torch"
+    )  # the session's settings choose torch, so the command does too
     with pytest.raises(IndexNotReadyError, match="index build --scope spine"):
         Retriever.from_settings(settings, Scope.spine)
 

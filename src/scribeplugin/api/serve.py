@@ -8,7 +8,8 @@ Chroma server), the store (SQLite in WAL mode, or PostgreSQL) and, through
 text, which may be transcript text; the app logs one line per request without it.
 
 Unsafe settings stop the command before anything binds: a non-loopback host without API keys,
-transcript logging in production.
+transcript logging in production, and a feedback store at an older schema (it names
+``scribeplugin db upgrade``; a new, empty database gets the current schema).
 """
 
 from __future__ import annotations
@@ -54,18 +55,20 @@ def serve_cli(settings: Settings, args: argparse.Namespace) -> int:
     check_serving(settings)
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, not {args.workers}")
-    if args.workers > 1:
-        from scribeplugin.store import Store
+    from scribeplugin.store import Store
 
+    store = Store.from_settings(settings)
+    try:  # a new database gets the schema; an old one stops the command with the fix
+        store.create_schema()
+    finally:
+        store.close()
+    if args.workers > 1:
         if not settings.chroma_url:
             log.info(
                 "%d workers share the local Chroma files; for more than one host, run `chroma "
                 "run` and set SCRIBE_CHROMA_URL",
                 args.workers,
             )
-        store = Store.from_settings(settings)
-        store.create_schema()  # once, before the workers start
-        store.close()
         os.environ["SCRIBE_DATA_DIR"] = str(settings.data_dir)
         os.environ["SCRIBE_CORPUS_DIR"] = str(settings.corpus_dir)
         os.environ["SCRIBE_HOST"] = settings.host

@@ -36,7 +36,13 @@ from scribeplugin.index.chunk import (
     corpus_fingerprint,
     read_corpus_version,
 )
-from scribeplugin.index.embed import Embedder, MiniLMEmbedder
+from scribeplugin.index.embed import (
+    TORCH_BACKEND,
+    Embedder,
+    MiniLMEmbedder,
+    embedder_backend,
+    make_embedder,
+)
 from scribeplugin.index.store import VectorStore, collection_name, describe
 
 log = logging.getLogger(__name__)
@@ -81,6 +87,7 @@ class Manifest:
     counts: dict[str, int]
     store: str
     built_at: str
+    embedder: str = TORCH_BACKEND  # how the vectors were computed; older manifests: torch
     format: int = MANIFEST_FORMAT
 
     @property
@@ -113,7 +120,29 @@ def build_command(settings: Settings, scope: Scope) -> str:
     parts += ["index", "build", "--scope", scope.value]
     if settings.corpus_dir != _default(settings, "corpus_dir"):
         parts += ["--corpus", str(settings.corpus_dir)]
+    if settings.embedder != _default(settings, "embedder"):
+        parts += ["--embedder", settings.embedder]
     return " ".join(parts)
+
+
+STORE_SUBJECT = "Its collection in the vector store was"
+
+
+def embedder_mismatch(
+    settings: Settings, built_with: str, backend: str, subject: str = "It was"
+) -> str:
+    """Why an index built by one embedder cannot serve queries of another, and the way out."""
+    how = (
+        "SCRIBE_EMBEDDER=auto on this CPU"
+        if settings.embedder == "auto"
+        else f"SCRIBE_EMBEDDER={settings.embedder}"
+    )
+    back = "torch" if built_with == TORCH_BACKEND else "onnx-int8"
+    return (
+        f"{subject} built with the {built_with} embedder and this process embeds with {backend} "
+        f"({how}); rebuild it (every chunk is embedded again), or set SCRIBE_EMBEDDER={back} "
+        "to use it as it is."
+    )
 
 
 def _default(settings: Settings, name: str) -> Any:
@@ -174,6 +203,7 @@ class BuildReport:
     unchanged: int
     seconds: float
     embed_seconds: float
+    embedder: str = TORCH_BACKEND
 
     @property
     def added(self) -> int:
@@ -211,7 +241,8 @@ def build_index(
     """
     started = time.perf_counter()
     scope = Scope(scope or settings.index_scope)
-    embedder = embedder or MiniLMEmbedder()
+    embedder = embedder or make_embedder(settings)
+    _prepare(embedder)
     plan = plan_index(settings, scope, embedder.name, codeset)
     layout = IndexLayout.of(settings, plan.collection)
     store = VectorStore.from_settings(settings, plan.collection)
@@ -224,10 +255,30 @@ def build_index(
             previous.model_sha256[:12],
         )
         store.drop()
+    elif previous and previous.embedder != embedder.backend:
+        log.warning(
+            "collection %s was embedded by %s, this build embeds with %s; rebuilding it "
+            "from scratch",
+            plan.collection,
+            previous.embedder,
+            embedder.backend,
+        )
+        store.drop()
+    held_by = store.embedder_of() if store.exists() else None
+    if held_by is not None and held_by != embedder.backend:
+        # A shared Chroma server may hold a collection another host built with another embedder.
+        log.warning(
+            "the vector store's collection %s was embedded by %s; rebuilding it with %s",
+            plan.collection,
+            held_by,
+            embedder.backend,
+        )
+        store.drop()
     store.create(
         metadata={
             "model": embedder.name,
             "model_sha256": embedder.fingerprint,
+            "embedder": embedder.backend,
             "scope": scope.value,
             "code_set": plan.codeset.release.name,
             "corpus_version": plan.corpus_version,
@@ -264,6 +315,7 @@ def build_index(
         counts=plan.counts(),
         store=describe(settings),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        embedder=embedder.backend,
     ).write(layout.manifest)
 
     return BuildReport(
@@ -276,7 +328,16 @@ def build_index(
         unchanged=len(plan.chunks) - len(todo),
         seconds=time.perf_counter() - started,
         embed_seconds=embed_seconds,
+        embedder=embedder.backend,
     )
+
+
+def _prepare(embedder: Embedder) -> None:
+    """Build the int8 model now if it is the one in use (index time, not the first request)."""
+    from scribeplugin.index.onnx import OnnxInt8Embedder
+
+    if isinstance(embedder, OnnxInt8Embedder):
+        embedder.build()
 
 
 def _count_changed(store: VectorStore, stale: Sequence[str], todo: Sequence[Chunk]) -> int:
@@ -384,9 +445,12 @@ def index_status(
     *,
     model: str = MiniLMEmbedder.name,
     model_sha256: str = MiniLMEmbedder.fingerprint,
+    backend: str | None = None,
 ) -> IndexStatus:
-    """Is the index for ``scope`` present and built from the corpus, model and code set in use?"""
+    """Is the index for ``scope`` present and built from the corpus, model and code set in use,
+    by the embedder in use (``backend``; by default the one ``SCRIBE_EMBEDDER`` gives)?"""
     scope = Scope(scope or settings.index_scope)
+    backend = backend or embedder_backend(settings)
     plan = plan_index(settings, scope, model)
     fix = build_command(settings, scope)
     layout = IndexLayout.of(settings, plan.collection)
@@ -400,11 +464,17 @@ def index_status(
         return status("missing", f"Nothing built yet for corpus version {plan.corpus_version}.")
     if manifest.model_sha256 != model_sha256:
         return status("stale", "It was built with other embedding weights.")
+    if manifest.embedder != backend:
+        return status("stale", embedder_mismatch(settings, manifest.embedder, backend))
     try:
         store = VectorStore.from_settings(settings, plan.collection)
         held = store.count()
+        held_by = store.embedder_of()
     except IndexNotReadyError as exc:
         return status("missing", str(exc).split(". ")[0] + ".")
+    if held_by is not None and held_by != backend:
+        why = embedder_mismatch(settings, held_by, backend, STORE_SUBJECT)
+        return status("stale", why)
     if held != manifest.total or not (layout.lexical / "chunks.jsonl").is_file():
         return status(
             "stale",
@@ -437,7 +507,10 @@ def _difference(layout: IndexLayout, plan: IndexPlan) -> str:
 def build_index_cli(settings: Settings, scope: Scope) -> int:
     report = build_index(settings, scope)
     print(report.summary())
-    print(f"collection {report.collection} ({report.scope}) is current in {describe(settings)}")
+    print(
+        f"collection {report.collection} ({report.scope}) is current in {describe(settings)}, "
+        f"embedded by {report.embedder}"
+    )
     return 0
 
 

@@ -128,6 +128,16 @@ class VectorStore:
             metadata=dict(metadata) if metadata else None,
         )
 
+    def embedder_of(self) -> str | None:
+        """The embedder backend the collection's metadata names (collections made before
+        backends were recorded were all embedded by torch); None without metadata."""
+        from scribeplugin.index.embed import TORCH_BACKEND
+
+        meta = self.collection.metadata or {}
+        if "embedder" in meta:
+            return str(meta["embedder"])
+        return TORCH_BACKEND if "model_sha256" in meta else None
+
     def drop(self) -> None:
         if self.exists():
             self.client.delete_collection(self.name)

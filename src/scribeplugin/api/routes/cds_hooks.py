@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Body, Path, Request
+from fastapi.responses import JSONResponse
 
 from scribeplugin.api.cds import (
     SERVICES,
@@ -21,10 +22,17 @@ from scribeplugin.api.cds import (
 from scribeplugin.api.deps import CodeSetDep, PipelineDep, ServiceDep, TenantDep
 from scribeplugin.api.errors import ApiError, error_responses
 from scribeplugin.api.examples import example
+from scribeplugin.api.idempotency import (
+    IdempotencyKey,
+    conflict,
+    earlier_answer,
+    idempotent_call,
+    response_of,
+)
 from scribeplugin.api.middleware import request_id_of
 from scribeplugin.api.routes.feedback import check_owner
 from scribeplugin.api.suggesting import SuggestCall, check_length, record_audit, run_suggest
-from scribeplugin.store import FeedbackRecord
+from scribeplugin.store import FeedbackRecord, IdempotencyConflictError
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
 
@@ -106,6 +114,7 @@ async def call_service(
 
 @router.post(
     "/{service_id}/feedback",
+    response_model=None,  # always {}; a retried call's answer comes back as a JSONResponse
     summary="CDS Hooks feedback: a card's suggestion accepted, or the card overridden",
     responses={
         200: {
@@ -120,9 +129,15 @@ async def feedback(
     body: Annotated[CdsFeedback, Body(openapi_examples=example("cds_feedback"))],
     service: ServiceDep,
     tenant: TenantDep,
-) -> dict[str, Any]:
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any] | JSONResponse:
     _service(service_id)
     store = service.store
+    scope = f"POST /cds-services/{service_id}/feedback"
+    call = idempotent_call(idempotency_key, tenant, scope, body)
+    earlier = await earlier_answer(store, call)
+    if earlier is not None:
+        return earlier
     uuids = [f.card for f in body.feedback]
     cards = await anyio.to_thread.run_sync(store.cards, uuids)
     unknown = [u for u in uuids if u not in cards]
@@ -162,7 +177,17 @@ async def feedback(
                 code_set=info.code_set,
             )
         )
-    await anyio.to_thread.run_sync(store.add_feedback, records)
+    if call is None:
+        await anyio.to_thread.run_sync(store.add_feedback, records)
+    else:
+        try:
+            stored = await anyio.to_thread.run_sync(
+                store.add_feedback_once, records, call, lambda _ids: (200, {})
+            )
+        except IdempotencyConflictError as exc:
+            raise conflict(exc) from None
+        if stored.replayed:
+            return response_of(stored)
     for r in records:
         service.metrics.feedback.labels("cds-hooks", r.target_kind, r.outcome).inc()
     return {}

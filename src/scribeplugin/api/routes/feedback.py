@@ -1,5 +1,6 @@
 """``POST /v1/feedback``: a clinician accepts, dismisses or overrides one code, prompt or warning
 of an earlier answer. Only the tenant that asked may give feedback on an answer (403 otherwise).
+With an ``Idempotency-Key`` header a retry returns the first answer (``api/idempotency.py``).
 """
 
 from __future__ import annotations
@@ -9,13 +10,21 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Body, status
+from fastapi.responses import JSONResponse
 
 from scribeplugin.api.deps import CodeSetDep, ServiceDep, TenantDep
 from scribeplugin.api.errors import ApiError, error_responses
 from scribeplugin.api.examples import example
+from scribeplugin.api.idempotency import (
+    IdempotencyKey,
+    conflict,
+    earlier_answer,
+    idempotent_call,
+    response_of,
+)
 from scribeplugin.api.schemas import FeedbackReceipt, FeedbackRequest
 from scribeplugin.codeset import CodeSet
-from scribeplugin.store import FeedbackRecord, RequestInfo
+from scribeplugin.store import FeedbackRecord, IdempotencyConflictError, RequestInfo
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -39,8 +48,13 @@ async def post_feedback(
     service: ServiceDep,
     tenant: TenantDep,
     codeset: CodeSetDep,
-) -> FeedbackReceipt:
+    idempotency_key: IdempotencyKey = None,
+) -> FeedbackReceipt | JSONResponse:
     store = service.store
+    call = idempotent_call(idempotency_key, tenant, "POST /v1/feedback", body)
+    earlier = await earlier_answer(store, call)
+    if earlier is not None:
+        return earlier
     info = await anyio.to_thread.run_sync(store.request, body.request_id)
     check_owner(info, body.request_id, tenant)
     assert info is not None
@@ -63,16 +77,33 @@ async def post_feedback(
         reason=body.reason,
         code_set=info.code_set,
     )
-    (row_id,) = await anyio.to_thread.run_sync(store.add_feedback, [record])
-    service.metrics.feedback.labels(body.source, body.target, body.outcome).inc()
-    return FeedbackReceipt(
-        id=row_id,
-        request_id=body.request_id,
-        target=body.target,
-        target_id=body.target_id,
-        outcome=body.outcome,
-        recorded_at=datetime.now(UTC),
-    )
+
+    def receipt(ids: list[int]) -> FeedbackReceipt:
+        return FeedbackReceipt(
+            id=ids[0],
+            request_id=body.request_id,
+            target=body.target,
+            target_id=body.target_id,
+            outcome=body.outcome,
+            recorded_at=datetime.now(UTC),
+        )
+
+    if call is None:
+        ids = await anyio.to_thread.run_sync(store.add_feedback, [record])
+        service.metrics.feedback.labels(body.source, body.target, body.outcome).inc()
+        return receipt(ids)
+    try:
+        stored = await anyio.to_thread.run_sync(
+            store.add_feedback_once,
+            [record],
+            call,
+            lambda ids: (201, receipt(ids).model_dump(mode="json")),
+        )
+    except IdempotencyConflictError as exc:
+        raise conflict(exc) from None
+    if not stored.replayed:
+        service.metrics.feedback.labels(body.source, body.target, body.outcome).inc()
+    return response_of(stored)
 
 
 def check_owner(info: RequestInfo | None, request_id: str, tenant: str) -> None:
