@@ -65,9 +65,12 @@ class CardMeta(BaseModel):
     title: str
     billable: bool
     seventh_character: Literal["none", "included"]
+    # The spinal region, or the limb site the card's code is about ("systemic": no one site).
     region: Literal[
-        "cervical", "thoracic", "thoracolumbar", "lumbar", "lumbosacral", "sacral", "multiple"
-    ]
+        "cervical", "thoracic", "thoracolumbar", "lumbar", "lumbosacral", "sacral", "multiple",
+        "shoulder", "upper_arm", "elbow", "forearm", "wrist", "hand", "hip", "thigh", "knee",
+        "lower_leg", "ankle", "foot", "systemic",
+    ]  # fmt: skip
     verified: date
     siblings: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)

@@ -1,0 +1,182 @@
+"""Conditions of the limbs -> codes, the way a coder finds them: the Alphabetic Index first, then
+the tabular list.
+
+For each condition the clinician concluded at a limb site, the knowledge's ``limbs`` section
+gives the *route*: the index path a coder walks for that site, structure or digit ("Sprain >
+knee > collateral ligament > medial" -> S83.41-). The index is walked for real when it is
+loaded (and its entry cited); the route's own code stands in when it is not. The category is
+then completed in the tabular list (``complete``): side, digit, displacement, encounter. An
+axis the transcript leaves open keeps the code ``needs_documentation`` with a query naming it.
+
+A diagnosis stated only as possible is not coded (outpatient rule IV.H): the pain of its site
+is, when the visit documents that pain, and its query asks the clinician to confirm. Pain of a
+site the clinician addresses is coded when no confirmed diagnosis of that site explains it. A
+site the knowledge has no route for gets no code, rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from scribeplugin.coding.coder import Coder
+from scribeplugin.coding.complete import Wanted, complete
+from scribeplugin.coding.facts import Facts, Proposal
+from scribeplugin.coding.injuries import visit_seventh
+
+if TYPE_CHECKING:
+    from scribeplugin.extract.findings import Finding
+    from scribeplugin.knowledge.coding import Route
+
+
+class IndexLookup(Protocol):
+    """What the coding step needs of the Alphabetic Index (``scribeplugin.alphabetic``)."""
+
+    def lookup(self, main_term: str, *subterms: str) -> Any: ...
+
+
+DIGIT = {
+    "digit_thumb": "thumb",
+    "digit_index": "index",
+    "digit_middle": "middle",
+    "digit_ring": "ring",
+    "digit_little": "little",
+    "digit_great_toe": "great",
+    "digit_lesser_toe": "lesser",
+}
+_NONDISPLACED = re.compile(r"\b(non-?displaced|not displaced|hairline|undisplaced)\b", re.I)
+_OPEN = re.compile(r"\bopen fracture|compound fracture\b", re.I)
+WINDOW = 80  # characters around a fracture in which its description is read
+
+
+def category_of(route: Route, index: IndexLookup | None) -> tuple[str, str | None]:
+    """The category a route leads to, and the index path walked (None when not walked).
+
+    The index is the authority; a route whose walk ends elsewhere than its stated code (a
+    release that moved an entry) keeps the stated code, which the lint then reports."""
+    if index is not None:
+        hit = index.lookup(*route.index)
+        code = getattr(hit, "code", None)
+        if code and code.rstrip("-").rstrip(".") == route.code.rstrip("-").rstrip("."):
+            return code, getattr(hit, "trail", route.path)
+    return route.code, None
+
+
+def limbs(c: Coder) -> None:
+    """Every limb condition the clinician concluded, then the pain of sites left uncoded."""
+    facts = c.facts
+    conditions = facts.knowledge.limb_conditions
+    coded_sites: set[tuple[str | None, str | None]] = set()
+    seen: set[tuple[str, str | None, str | None, str | None, str | None]] = set()
+    # Sited findings, and the systemic conditions (gout, rheumatoid arthritis...) with no site:
+    # never a condition the clinician placed in the spine (arthritis of the back is spondylosis).
+    systemic = [f for f in facts.present if f.concept in conditions and f.region is None]
+    for f in [*facts.limb, *systemic]:
+        limb = conditions.get(f.concept)
+        if limb is None:
+            continue
+        side, side_ev = side_of_site(facts, f)
+        key = (f.concept, f.site, f.structure, f.digit, side)
+        if key in seen:
+            continue
+        route = limb.route(f.site, f.structure, f.digit, side)
+        if route is None:
+            continue  # a site the knowledge cannot code yet: no code rather than a wrong one
+        seen.add(key)
+        category, walked = category_of(route, c.index)
+        wanted = Wanted(
+            side=side,
+            digit=DIGIT.get(f.digit or ""),
+            displaced=_displaced(facts.text, f),
+            open_fracture=bool(_OPEN.search(_around(facts.text, f))),
+            encounter=visit_seventh(facts) if limb.injury else "A",
+        )
+        done = complete(c.cs, category, wanted)
+        for code in done.codes:
+            c.out.append(
+                Proposal(
+                    code,
+                    f"limb:{f.concept}",
+                    [f, *side_ev],
+                    confident=not done.missing,
+                    missing=list(done.missing),
+                    naive=list(limb.naive),
+                )
+            )
+            c.index_paths.setdefault(code, walked)
+        coded_sites.add((f.site, side))
+    _pain(c, coded_sites)
+
+
+def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
+    """Pain of a site no diagnosis explains: for a diagnosis withheld as uncertain, and for pain
+    the clinician addresses."""
+    facts = c.facts
+    uncertain_sites = {f.site for f in facts.uncertain if f.site and f.category == "condition"}
+    addressed = {f.site for f in _clinician_findings(facts) if f.site}
+    seen: set[tuple[str, str | None]] = set()
+    for f in facts.limb:
+        if f.concept != "limb_pain" or f.site is None:
+            continue
+        side, side_ev = side_of_site(facts, f)
+        if (f.site, side) in coded or any(s == f.site and side is None for s, _ in coded):
+            continue
+        if f.site not in uncertain_sites and f.site not in addressed:
+            continue  # pain nobody addresses (a review of systems, a passing mention)
+        route = facts.knowledge.pain.get(f.site)
+        if route is None or (f.site, side) in seen:
+            continue
+        seen.add((f.site, side))
+        category, walked = category_of(route, c.index)
+        done = complete(c.cs, category, Wanted(side=side, digit=DIGIT.get(f.digit or "")))
+        path = "symptom_for_uncertain" if f.site in uncertain_sites else "limb_pain"
+        for code in done.codes:
+            c.out.append(
+                Proposal(
+                    code,
+                    path,
+                    [f, *side_ev],
+                    confident=not done.missing,
+                    missing=list(done.missing),
+                )
+            )
+            c.index_paths.setdefault(code, walked)
+
+
+def _clinician_findings(facts: Facts) -> Iterable[Finding]:
+    for group in (facts.limb, facts.present, facts.uncertain):
+        for f in group:
+            if f.speaker != "patient":
+                yield f
+
+
+def side_of_site(facts: Facts, f: Finding) -> tuple[str | None, list[Finding]]:
+    """The side of a limb finding: its own, else the one side the visit documents for its site
+    (both sides when the visit names both)."""
+    if f.laterality:
+        return f.laterality, []
+    same = [
+        g
+        for g in (*facts.limb, *facts.uncertain)
+        if g.site == f.site and g.laterality and g is not f
+    ]
+    sides = {g.laterality for g in same}
+    if len(sides) == 1:
+        side = sides.pop()
+        return side, [next(g for g in same if g.laterality == side)]
+    if sides == {"left", "right"} or "bilateral" in sides:
+        return "bilateral", []
+    return None, []
+
+
+def _around(text: str, f: Finding) -> str:
+    return text[max(0, f.start - WINDOW) : f.end + WINDOW]
+
+
+def _displaced(text: str, f: Finding) -> bool | None:
+    """False when the fracture is described as nondisplaced; None (displaced, the default of
+    I.C.19.c) otherwise."""
+    if f.concept != "fracture":
+        return None
+    return False if _NONDISPLACED.search(_around(text, f)) else None

@@ -1,0 +1,157 @@
+"""Limb conditions -> codes (coding/limbs.py, coding/complete.py), on findings built by hand.
+
+The findings are what extraction gives (concept, site, structure, digit, side, speaker,
+assertion); the codes are checked against the tabular list's meaning, one case per rule of the
+resolver: route by structure, site or digit, side from the finding or its site, bilateral
+codes, the 7th character, axes left open, the pain of a withheld diagnosis, pain nobody
+addresses, a site with no route, and no spine code for a limb.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scribeplugin.codeset import get_codeset
+from scribeplugin.coding.analysis import Analysis
+from scribeplugin.coding.complete import Wanted, complete
+from scribeplugin.extract.findings import Finding
+from scribeplugin.knowledge.extraction import Category
+
+CATEGORY = {
+    "limb_pain": Category.symptom,
+    "subsequent_encounter": Category.encounter,
+    "region_lumbar": Category.region,
+}
+
+
+def f(concept: str, at: int, **kw: Any) -> Finding:
+    """A finding of ``concept`` at offset ``at`` of the clinician (unless said otherwise)."""
+    kw.setdefault("speaker", "clinician")
+    kw.setdefault("turn_index", 0)
+    return Finding(
+        concept=concept,
+        category=CATEGORY.get(concept, Category.condition),
+        text=concept,
+        start=at,
+        end=at + len(concept),
+        **kw,
+    )
+
+
+def codes(*findings: Finding, text: str = "") -> dict[str, Any]:
+    a = Analysis.of(list(findings), get_codeset(), text or " " * 2000)
+    return {p.code: p for p in a.proposals}
+
+
+def test_a_ligament_strain_is_the_ligaments_sprain_on_its_side() -> None:
+    got = codes(f("strain", 10, site="site_knee", structure="structure_mcl", laterality="left"))
+    assert list(got) == ["S83.412A"]  # Sprain of medial collateral ligament of left knee, A
+    assert got["S83.412A"].confident and not got["S83.412A"].missing
+
+
+def test_the_side_comes_from_the_sites_other_mentions() -> None:
+    got = codes(
+        f("limb_pain", 5, site="site_knee", laterality="right", speaker="patient"),
+        f("sprain", 300, site="site_knee"),
+    )
+    assert "S83.91XA" in got  # Sprain of unspecified site of right knee, A
+    assert "M25.561" not in got  # the sprain explains the knee pain
+
+
+def test_both_knees_have_a_bilateral_code() -> None:
+    assert list(codes(f("osteoarthritis", 10, site="site_knee", laterality="bilateral"))) == [
+        "M17.0"
+    ]
+
+
+def test_a_side_nobody_states_is_unspecified_and_asked_for() -> None:
+    got = codes(f("osteoarthritis", 10, site="site_knee"))
+    assert list(got) == ["M17.10"]  # Unilateral primary osteoarthritis, unspecified knee
+    assert got["M17.10"].missing == ["laterality"] and not got["M17.10"].confident
+
+
+def test_a_fracture_takes_its_digit_side_and_the_displaced_closed_default() -> None:
+    got = codes(
+        f(
+            "fracture",
+            10,
+            site="site_finger",
+            structure="structure_distal_phalanx",
+            digit="digit_middle",
+            laterality="right",
+        )
+    )
+    assert list(got) == ["S62.632A"]
+
+
+def test_routine_healing_is_the_subsequent_encounter() -> None:
+    got = codes(
+        f("sprain", 10, site="site_knee", structure="structure_mcl", laterality="right"),
+        f("subsequent_encounter", 200),
+    )
+    assert list(got) == ["S83.411D"]
+
+
+def test_a_withheld_diagnosis_codes_the_pain_of_its_site() -> None:
+    got = codes(
+        f("limb_pain", 5, site="site_knee", laterality="right", speaker="patient"),
+        f("sprain", 300, site="site_knee", assertion="possible"),
+    )
+    assert list(got) == ["M25.561"] and got["M25.561"].path == "symptom_for_uncertain"
+
+
+def test_pain_nobody_addresses_is_not_coded() -> None:
+    # The patient mentions a sore wrist in passing; the visit is about something else.
+    assert codes(f("limb_pain", 5, site="site_wrist", laterality="left", speaker="patient")) == {}
+
+
+def test_pain_the_clinician_addresses_is_coded() -> None:
+    got = codes(
+        f("limb_pain", 5, site="site_wrist", laterality="left", speaker="patient"),
+        f("limb_pain", 90, site="site_wrist"),
+    )
+    assert list(got) == ["M25.532"]  # Pain in left wrist
+
+
+def test_a_condition_only_the_patient_names_is_not_coded() -> None:
+    got = codes(f("osteoarthritis", 10, site="site_knee", laterality="right", speaker="patient"))
+    assert got == {}
+
+
+def test_a_site_the_knowledge_cannot_code_gets_no_code() -> None:
+    assert codes(f("tendinitis", 10, site="site_wrist", laterality="right")) == {}
+
+
+def test_an_elbow_strain_is_not_a_spine_code() -> None:
+    got = codes(
+        f("strain", 10, site="site_elbow", laterality="left"),
+        f("region_lumbar", 400, region="region_lumbar"),
+    )
+    assert list(got) == ["S56.912A"]  # forearm-level muscles, left arm: not S39.012A
+
+
+def test_a_systemic_condition_needs_no_site_but_spinal_arthritis_is_not_it() -> None:
+    assert list(codes(f("gout", 10))) == ["M10.9"]
+    assert "M19.90" not in codes(f("osteoarthritis", 10, region="region_lumbar"))
+
+
+@pytest.mark.parametrize(
+    ("category", "wanted", "code", "missing"),
+    [
+        ("S62.63", Wanted("right"), "S62.639A", ["digit"]),  # unspecified finger: no side
+        ("S52.5", Wanted("right"), "S52.501A", ["type"]),  # lower end of radius, type open
+        ("S82.6", Wanted("left", encounter="D"), "S82.62XD", []),  # closed, routine healing
+        ("M25.56", Wanted("bilateral"), "M25.561", []),  # no bilateral code: right and left
+        ("G56.0", Wanted("bilateral"), "G56.03", []),  # a bilateral code exists
+        ("S56.91", Wanted(), "S56.919A", ["laterality"]),
+    ],
+)
+def test_completion_in_the_tabular_list(
+    category: str, wanted: Wanted, code: str, missing: list[str]
+) -> None:
+    done = complete(get_codeset(), category, wanted)
+    assert done.codes[0] == code and done.missing == missing
+    if category == "M25.56":
+        assert done.codes == ["M25.561", "M25.562"]
