@@ -468,7 +468,21 @@ def _check_coding_knowledge(folders: list[Path], cs: CodeSet) -> Iterator[Proble
         if cs.get(bare) is None and cs.get(bare + "A") is None:
             yield Problem(file, int(line), f"coding knowledge: {_unknown(code, cs)}")
     named = [
-        *((c, f"support:{p}") for p, cs_ in k.support.items() for c in cs_),
+        *(
+            (c, f"support:{p}")
+            for p, cs_ in k.support.items()
+            if f"support:{p}" in k.origin
+            for c in cs_
+        ),
+        *((c, f"limb_conditions:{c}") for c in k.limb_conditions),
+        *((c, f"pain:{c}") for c in k.pain),
+        *(
+            (x, f"limb_conditions:{c}")
+            for c, limb in k.limb_conditions.items()
+            for r in limb.routes
+            for x in (r.site, r.structure, r.digit)
+            if x
+        ),
         *((c, f"contradicted_by:{x}") for x, cs_ in k.contradicted_by.items() for c in {x, *cs_}),
         *((c, f"confirm:{c}") for c in k.confirm),
         *((c, f"named:{c}") for c in k.named),

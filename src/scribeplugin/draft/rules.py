@@ -64,7 +64,7 @@ MISSING_PROMPTS: dict[str, Query] = {
     "laterality": Query(
         "hpi",
         "laterality",
-        'Which side are the symptoms documented as "{what}" on?',
+        'Which side is "{what}" on?',
         ("right", "left", "both sides", *OPEN),
     ),
     "encounter_type": Query(
@@ -73,6 +73,16 @@ MISSING_PROMPTS: dict[str, Query] = {
         'For the injury documented as "{what}": is this visit active treatment, or follow-up '
         "during routine healing?",
         ("active treatment", "routine healing follow-up", "a late effect (sequela)", *OPEN),
+    ),
+    "digit": Query(
+        "assessment",
+        "digit",
+        'Which finger or toe is documented as "{what}"?',
+    ),
+    "type": Query(
+        "assessment",
+        "type",
+        'The note documents "{what}" without its exact part or type. What does the clinician find?',
     ),
     "named_condition": Query(
         "assessment",
