@@ -442,6 +442,35 @@ def _check_rules(
         )
         if rule.kind == "warning" and not (rule.forbid or rule.alternatives):
             yield Problem(path, line, f"warning rule {rule.id} neither forbids nor offers a code")
+        if rule.kind == "prompt":
+            for why in leading_wording(rule.message):
+                yield Problem(path, line, f"prompt {rule.id} is not a compliant query: {why}")
+        elif rule.axis or rule.options:
+            yield Problem(path, line, f"rule {rule.id}: only a prompt asks for an axis or options")
+
+
+# A documentation prompt is a query to the clinician (AHIMA/ACDIS compliant query practice): it
+# names the clinical indicators and asks; it never mentions codes, coding rules or payment, which
+# belong in warnings, written for coders.
+_CODE_IN_TEXT = re.compile(r"\b[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?-?(?![0-9A-Za-z])")
+_THORACIC_LEVEL = re.compile(r"^T1[0-2]-?$")  # T10-T12 are vertebrae, not codes
+_CODING_TALK = re.compile(
+    r"\b(codes?|coded|coding|coder|billable|bill(?:ing|ed)?|payment|pay|paid|reimburs\w*|"
+    r"revenue|charges?|DRG|HCC|RAF|7th character|seventh character|specificity|"
+    r"documentation requirements?|query the provider)\b",
+    re.IGNORECASE,
+)
+
+
+def leading_wording(text: str) -> list[str]:
+    """Why a prompt's text is not a compliant query (empty when it is)."""
+    out = []
+    codes = [m for m in _CODE_IN_TEXT.finditer(text) if not _THORACIC_LEVEL.match(m.group(0))]
+    if codes:
+        out.append(f"names the code {codes[0].group(0)!r} (codes belong in warnings, for coders)")
+    if m := _CODING_TALK.search(text):
+        out.append(f"talks of coding or payment ({m.group(0)!r}); ask about the clinical facts")
+    return out
 
 
 # -- coding knowledge ------------------------------------------------------------------------------
