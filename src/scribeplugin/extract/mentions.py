@@ -190,10 +190,16 @@ class Mentions:
             return None
         if concept.upper() != label and self._vetoed(concept.upper(), ent, prev, nxt):
             return None
+        return self.reading(ent, concept, unit, ui, mods)
+
+    def reading(
+        self, ent: Span, concept: str, unit: Unit, ui: int, mods: tuple[Any, ...] = ()
+    ) -> Raw:
+        """``ent`` read as ``concept`` (a concept id), with the assertion its modifiers give."""
         raw = Raw(
             concept,
-            known.category,
-            label,
+            self.k.concepts[concept].category,
+            ent.label_,
             unit.start + ent.start_char,
             unit.start + ent.end_char,
             ui,

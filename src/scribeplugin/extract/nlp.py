@@ -109,23 +109,31 @@ class NlpPipeline:
         self.nlp = nlp
         log.info("medspaCy pipeline ready (%d target rules)", self.targets_matcher.n_rules)
 
+    def unit_doc(self, text: str) -> Doc:
+        """The tokens of one unit, "left"/"right" tagged where they name a side."""
+        doc: Doc = self.nlp.make_doc(text)
+        lowered = text.lower()
+        if "left" in lowered or "right" in lowered:
+            self.tag_laterality(doc)
+        return doc
+
+    def run_context(self, doc: Doc) -> Doc:
+        """ConText over the targets of a unit's doc (``doc.ents``), the unit as its one sentence."""
+        doc[0].is_sent_start = True  # one unit, one sentence: ConText's scope
+        if len(doc) > 1:
+            doc[1].is_sent_start = False
+        out: Doc = self.context(doc)
+        return out
+
     def targets(self, transcript: Transcript, units: list[Unit]) -> list[Raw]:
         """The raw findings of every unit, with the assertion ConText gives them."""
         out: list[Raw] = []
-        make_doc = self.nlp.make_doc
         mentions = self.mentions
         for ui, unit in enumerate(units):
-            text = transcript.text[unit.start : unit.end]
-            doc = make_doc(text)
-            lowered = text.lower()
-            if "left" in lowered or "right" in lowered:
-                self.tag_laterality(doc)
+            doc = self.unit_doc(transcript.text[unit.start : unit.end])
             if not self.targets_matcher.mark(doc):
                 continue
-            doc[0].is_sent_start = True  # one unit, one sentence: ConText's scope
-            if len(doc) > 1:
-                doc[1].is_sent_start = False
-            doc = self.context(doc)
+            doc = self.run_context(doc)
             for ent in doc.ents:
                 mods = tuple(ent._.modifiers)
                 for span in mentions.split(ent):
