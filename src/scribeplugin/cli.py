@@ -77,6 +77,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             from scribeplugin.evaluation.real.runner import real_eval_cli
 
             return real_eval_cli(settings, args)
+        if args.suite == "negex":
+            from scribeplugin.evaluation.negex.report import negex_eval_cli
+
+            return negex_eval_cli(settings, args)
         return eval_cli(settings, args)
 
 
@@ -179,10 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run the eval cases, write reports, gate on thresholds")
     p.add_argument(
         "--suite",
-        choices=["qa", "real"],
+        choices=["qa", "real", "negex"],
         default="qa",
         help="qa: the synthetic cases of evals/cases (default); real: the labelled real visits "
-        "of evals/real (transcripts read from ../shared/external)",
+        "of evals/real (transcripts read from ../shared/external); negex: the assertion layer "
+        "on Chapman's NegEx/ConText annotations (../shared/external), beside medspaCy's default",
     )
     p.add_argument(
         "--split",
@@ -202,10 +207,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--thresholds",
-        help="gate file (default: evals/thresholds.yaml; evals/real/thresholds.yaml for real)",
+        help="gate file (default: evals/thresholds.yaml; evals/<suite>/thresholds.yaml for real "
+        "and negex)",
     )
     p.add_argument("--only", action="append", metavar="GLOB", help="only case ids matching")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="negex suite only: print the run as JSON (as run.json holds it), not the table",
+    )
     p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("serve", help="serve the HTTP API")

@@ -151,7 +151,9 @@ class NlpPipeline:
                 continue
             doc = self.run_context(doc)
             if places is not None and any(e.label_ in self._sited_labels for e in doc.ents):
-                places.extend(mentions.place(span, unit, ui) for span in self.places_matcher.spans(doc))
+                places.extend(
+                    mentions.place(span, unit, ui) for span in self.places_matcher.spans(doc)
+                )
             for ent in doc.ents:
                 mods = tuple(ent._.modifiers)
                 for span in mentions.split(ent):
