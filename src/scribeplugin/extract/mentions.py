@@ -201,14 +201,11 @@ class Mentions:
             return None
         if concept == "level" and normalize.parse_level(ent.text) is None:
             return None
-        if concept.upper() != label and self._vetoed(
-            concept.upper(), ent, prev, nxt, self._vetoes
-        ):
+        if concept.upper() != label and self._vetoed(concept.upper(), ent, prev, nxt, self._vetoes):
             return None
         raw = self.reading(ent, concept, unit, ui, mods)
-        raw.needs_site = self._vetoed(label, ent, prev, nxt, self._unsited) or (
-            concept.upper() != label and self._vetoed(concept.upper(), ent, prev, nxt, self._unsited)
-        )
+        labels = {label, concept.upper()}
+        raw.needs_site = any(self._vetoed(lb, ent, prev, nxt, self._unsited) for lb in labels)
         return raw
 
     def place(self, span: Span, unit: Unit, ui: int) -> Raw:
