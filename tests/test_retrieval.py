@@ -228,3 +228,18 @@ def test_passages_for_looks_up_codes_and_items(spine_retriever: Retriever) -> No
         ("M53.87", "faq", "M53.87/faq/vs-m53-86"),
     ]  # M17.11 is not in the spine scope; unknown items are skipped
     assert all(p.score == 0.0 and p.dense_rank is None for p in got)
+
+
+@pytest.mark.slow
+def test_candidate_lists_are_cut_by_codes_not_chunks(spine_retriever: Retriever) -> None:
+    """A code with many chunks takes no more of a candidate list's depth than one with one."""
+    records = spine_retriever.lexical.records
+    chunks_of: dict[str, list[str]] = {}
+    for rec in records:
+        chunks_of.setdefault(str(rec.metadata["code"]), []).append(rec.id)
+    many = chunks_of["M53.87"]
+    assert len(many) > 5
+    hits = [(cid, 1.0) for cid in [*many, chunks_of["M54.50"][0], chunks_of["M51.17"][0]]]
+    assert spine_retriever._codes_deep(hits, 2) == hits[:-1]  # M53.87 and M54.50, all chunks
+    assert spine_retriever._codes_deep(hits, 3) == hits
+    assert spine_retriever._codes_deep(hits, 1) == hits[: len(many)]
