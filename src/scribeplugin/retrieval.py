@@ -1,4 +1,5 @@
-"""Hybrid retrieval: query text -> ranked passages from the tabular list and the cards.
+"""Hybrid retrieval: query text -> ranked passages from the tabular list, the cards and the
+Alphabetic Index.
 
 Dense (MiniLM vectors in Chroma) and lexical (BM25) candidates, ``N = max(50, 5k)`` codes of
 each, fused by reciprocal rank. The unit a coder chooses is a code, so fusion ranks codes: in
@@ -117,7 +118,12 @@ class _Columns:
         self.tabular = {
             str(m.get("code")): i for i, m in enumerate(meta) if m.get("source") == "tabular"
         }
-        self.item = {str(m["item_id"]): i for i, m in enumerate(meta) if m.get("item_id")}
+        self.item = {
+            str(m["item_id"]): i
+            for i, m in enumerate(meta)
+            if m.get("item_id") and m.get("kind") != "index"
+        }
+        self.index = {str(m["item_id"]): i for i, m in enumerate(meta) if m.get("kind") == "index"}
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -240,16 +246,22 @@ class Retriever:
     # -- look-up --------------------------------------------------------------------------------
 
     def passages_for(
-        self, codes: Iterable[str] = (), item_ids: Iterable[str] = ()
+        self,
+        codes: Iterable[str] = (),
+        item_ids: Iterable[str] = (),
+        index_paths: Iterable[str] = (),
     ) -> list[Passage]:
-        """The tabular entry of each code and the named card items, looked up rather than
-        searched (score 0, no ranks): what a drafter cites for a code it already considers.
-        Codes or items the index does not hold are skipped."""
+        """The tabular entry of each code, the named card items and the Alphabetic Index entries
+        at the given paths (``Strain > low back``, an ``IndexTerm.path_text``), looked up rather
+        than searched (score 0, no ranks): what a drafter cites for a code it already considers
+        or an index entry it coded from. What the index does not hold is skipped (an index entry
+        whose code is outside the scope, for one)."""
         self.lexical  # noqa: B018 - loads the records the columns come from
         cols = self._columns
         assert cols is not None
         positions = [cols.tabular.get(normalize(c)) for c in codes]
         positions += [cols.item.get(i) for i in item_ids]
+        positions += [cols.index.get(path) for path in index_paths]
         return [
             self._passage(pos, 0.0, None, None)
             for pos in dict.fromkeys(p for p in positions if p is not None)

@@ -152,11 +152,11 @@ class AlphabeticIndex:
         words: by its title, a form it lists ("uterus, uterine"), one of its nonessential
         modifiers, or else as the words of its title ("lumbar" -> "lumbar region"). Case, NEC
         and NOS do not matter; neither does the order of the query words, since the note's
-        modifiers do not come in the index's order. Connecting subterms ("with", "in", "due to") are read
-        through. Where the walk stops at an entry without a code that says "see", it follows the
-        redirect (a path such as "Sprain, knee, collateral"; a "by site" in it takes the next
-        query word that names a subterm there) and goes on with the words left. "See also" is
-        followed only with ``see_also=True``, and only when it takes the walk further.
+        modifiers do not come in the index's order. Connecting subterms ("with", "in", "due to")
+        are read through. Where the walk stops at an entry without a code that says "see", it
+        follows the redirect (a path such as "Sprain, knee, collateral"; a "by site" in it takes
+        the next query word that names a subterm there) and goes on with the words left. "See
+        also" is followed only with ``see_also=True``, and only when it takes the walk further.
         """
         start = self.main_term(main_term)
         if start is None:
