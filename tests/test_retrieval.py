@@ -271,6 +271,20 @@ def test_strain_low_back_finds_the_index_entry_first(
 
 
 @pytest.mark.slow
+def test_index_entries_do_not_crowd_codes_out_of_the_default_index(
+    default_index: DefaultIndex, embedder: MemoEmbedder
+) -> None:
+    """Short index entries sit close to many queries in the dense list; they order their own
+    code's passages there but do not rank codes, so the acceptance query keeps M53.87."""
+    retriever = Retriever.from_settings(default_index.settings, embedder=embedder)
+    passages = retriever.search(ACCEPTANCE, k=10)
+    assert {(p.code, p.kind) for p in passages} >= {("M53.87", "summary"), ("M53.87", "tabular")}
+    # while in the dense list alone index entries are among the nearest
+    dense = retriever.search(ACCEPTANCE, k=10, mode="dense")
+    assert "index" in {p.kind for p in dense}
+
+
+@pytest.mark.slow
 def test_index_entries_are_filtered_looked_up_and_cited(spine_retriever: Retriever) -> None:
     only = spine_retriever.search("sprain of the lumbar spine", k=5, kinds=["index"])
     assert only and {p.kind for p in only} == {"index"}
