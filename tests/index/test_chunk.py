@@ -1,12 +1,15 @@
-"""Chunks: stable content-addressed ids, scopes, tabular and card chunk contents, metadata."""
+"""Chunks: stable content-addressed ids, scopes, tabular, card and Alphabetic Index chunk
+contents, metadata."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
 import pytest
 
+from scribeplugin.alphabetic import AlphabeticIndex, get_alphabetic
 from scribeplugin.codeset import CodeSet, get_codeset
 from scribeplugin.config import PROJECT_ROOT, Scope
 from scribeplugin.corpus.cards import Card, load_cards, parse_card
@@ -18,12 +21,15 @@ from scribeplugin.index.chunk import (
     card_chunks,
     chunk_id,
     corpus_fingerprint,
+    index_chunk,
+    index_chunks,
     read_corpus_version,
     scope_entries,
     tabular_chunk,
 )
 
 CORPUS = PROJECT_ROOT / "corpus"
+SAMPLE_XML = PROJECT_ROOT / "tests" / "data" / "alphabetic" / "icd10cm_index_sample.xml"
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +182,78 @@ def test_corpus_version(tmp_path: Path) -> None:
     (tmp_path / "corpus.yaml").write_text("name: no version\n")
     with pytest.raises(CorpusError, match="version"):
         read_corpus_version(tmp_path)
+
+
+# -- Alphabetic Index chunks ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_index() -> AlphabeticIndex:
+    return AlphabeticIndex.from_xml(SAMPLE_XML)
+
+
+def test_index_chunks_of_a_scope(cs: CodeSet, sample_index: AlphabeticIndex) -> None:
+    in_scope = {e.code for e in scope_entries(cs, Scope.musculoskeletal)}
+    chunks = {c.item_id: c for c in index_chunks(sample_index, cs, in_scope)}
+    low_back = chunks["Strain > low back"]
+    assert low_back.text == "Strain > low back -> S39.012"
+    assert low_back.embed_text == "Strain, low back"
+    assert low_back.metadata == {
+        "code": "S39.012",
+        "kind": "index",
+        "item_id": "Strain > low back",
+        "source": "alphabetic",
+        "code_set": cs.release.name,
+        "index_release": "ICD-10-CM Alphabetic Index FY2025 (XML)",
+        "index_code": "S39.012",
+        "block": "S30-S39",
+        "category": "S39",
+        "billable": False,
+    }
+    # the nonessential modifiers along the path go with it; the code drops the index's "-"
+    lumbar = chunks["Sprain > lumbar"]
+    assert lumbar.text == (
+        "Sprain > lumbar -> S33.5\nNonessential modifiers: Sprain (joint) (ligament); lumbar (spine)"
+    )
+    assert lumbar.embed_text == "Sprain (joint) (ligament), lumbar (spine)"
+    disc = chunks["Disorder > disc > with > radiculopathy > lumbar region"]
+    assert disc.code == "M51.16" and disc.text.endswith("Disorder (of); disc (intervertebral)")
+    sciatica = chunks["Sciatica"]
+    assert sciatica.code == "M54.3" and sciatica.metadata["index_code"] == "M54.3-"
+    # only entries with a code, and only codes the scope holds: no knee (S83), no Z73.3, F44.4
+    assert "Strain" not in chunks and "Strain > muscle" not in chunks
+    assert "Sprain > knee" not in chunks and "Abasia" not in chunks
+    assert "Strain > mental NOS" not in chunks
+    assert len(chunks) == 27  # of the excerpt's 43 coded entries
+    narrow = {c.item_id for c in index_chunks(sample_index, cs, {"S39.012"})}
+    assert narrow == {"Strain > back", "Strain > low back", "Injury > muscle > lower back > strain"}
+
+
+def test_index_chunk_ids_are_stable_and_follow_the_code(
+    cs: CodeSet, sample_index: AlphabeticIndex
+) -> None:
+    entry = sample_index.get("Strain > low back")
+    assert entry is not None
+    release = sample_index.release.name
+    assert index_chunk(entry, cs, release).id == index_chunk(entry, cs, release).id
+    moved = dataclasses.replace(entry, code="S39.011")
+    assert index_chunk(moved, cs, release).id != index_chunk(entry, cs, release).id
+    nothing = sample_index.get("Strain > muscle")
+    assert nothing is not None
+    with pytest.raises(ValueError, match="has no code"):
+        index_chunk(nothing, cs, release)
+
+
+def test_build_chunks_adds_the_index_entries_of_the_scope(cs: CodeSet) -> None:
+    alphabetic = get_alphabetic(None, CORPUS)
+    cards = load_cards(CORPUS)
+    plain = build_chunks(cs, cards, Scope.spine)
+    with_index = build_chunks(cs, cards, Scope.spine, alphabetic)
+    assert with_index[: len(plain)] == plain  # tabular and cards first, unchanged
+    added = with_index[len(plain) :]
+    assert {c.kind for c in added} == {"index"} and len(added) == 935
+    spine = {e.code for e in scope_entries(cs, Scope.spine)}
+    assert all(c.code in spine for c in added)
+    assert "Strain > low back" in {c.item_id for c in added}
+    again = build_chunks(cs, load_cards(CORPUS), Scope.spine, get_alphabetic(None, CORPUS))
+    assert [c.id for c in again] == [c.id for c in with_index]
