@@ -45,7 +45,27 @@ SCOPE_ROOTS: dict[Scope, tuple[str, ...] | None] = {
         "S39",
         "Q76",
     ),
-    Scope.musculoskeletal: ("13", "S10-S19", "S20-S29", "S30-S39", "Q76"),
+    # The orthopedic clinic: chapter 13, the injuries from the neck to the foot, the nerve
+    # entrapments of the limbs (carpal and cubital tunnel), aftercare after a joint replacement
+    # and the joint's status, psoriatic arthritis.
+    Scope.musculoskeletal: (
+        "13",
+        "S10-S19",
+        "S20-S29",
+        "S30-S39",
+        "S40-S49",
+        "S50-S59",
+        "S60-S69",
+        "S70-S79",
+        "S80-S89",
+        "S90-S99",
+        "G56",
+        "G57",
+        "Z47.1",
+        "Z96.6",
+        "L40.5",
+        "Q76",
+    ),
     Scope.all: None,
 }
 
@@ -103,17 +123,29 @@ def chunk_id(text: str, embed_text: str, metadata: Metadata) -> str:
 
 
 def scope_entries(codeset: CodeSet, scope: Scope) -> Iterator[CodeEntry]:
-    """The tabular items a scope indexes, in tabular order, each once."""
+    """The tabular items a scope indexes, in tabular order, each once.
+
+    A code with its 7th character (S83.241A, an "extended subcategory") is not an item of its
+    own: the tabular list states everything about it at the code above it (S83.241: its title,
+    notes and the 7th characters that apply), which is the chunk cited for it
+    (:func:`cited_code`). That keeps the injury chapter's 45,000 such codes out of the index.
+    """
     roots = SCOPE_ROOTS[scope]
-    if roots is None:
-        yield from codeset.codes()
-        return
     seen: set[str] = set()
-    for root in roots:
+    for root in roots or (None,):
         for entry in codeset.codes(under=root):
-            if entry.code not in seen:
+            if entry.kind != "extended subcategory" and entry.code not in seen:
                 seen.add(entry.code)
                 yield entry
+
+
+def cited_code(codeset: CodeSet, code: str) -> str:
+    """The code whose tabular chunk speaks for ``code``: itself, or for a code with its 7th
+    character the code above it (:func:`scope_entries`)."""
+    entry = codeset.get(code)
+    if entry is not None and entry.kind == "extended subcategory" and entry.parent:
+        return entry.parent
+    return code
 
 
 def _category(code: str, kind: str) -> str:
