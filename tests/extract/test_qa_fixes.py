@@ -536,6 +536,42 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("osteoarthritis", "present", {"site": "site_knee", "laterality": "left"})],
     ),
     ("15 tear of nothing", "There was a tear in my jeans.", [("tear", "absent", {})]),
+    (
+        "15 digit in the clause",
+        "You have a trigger finger of the right ring finger.",
+        [("trigger_finger", "present", {"site": "site_finger", "digit": "digit_ring"})],
+    ),
+    (
+        "15 side before the condition",
+        "Assessment: right carpal tunnel syndrome.",
+        [("carpal_tunnel_syndrome", "present", {"laterality": "right"})],
+    ),
+    (
+        "15 bursitis alone",
+        "Doctor: I think you have olecranon bursitis.",
+        [("bursitis", "present", {"site": "site_elbow", "structure": "structure_olecranon"})],
+    ),
+    (
+        "15 the operation, not the condition",
+        "You did have a carpal tunnel release done about two years ago.",
+        [("carpal_tunnel_syndrome", "absent", {})],
+    ),
+    (
+        "15 an operation to come",
+        "She's having a right knee replacement end of june.",
+        [("joint_replacement", "possible", {"site": "site_knee"})],
+    ),
+    (
+        "15 a cranial nerve",
+        "The nerve compression causes this shooting electrical pain in the face.",
+        [("radiculopathy", "absent", {})],
+    ),
+    (
+        "15 a hedge reaches a few words",
+        "Doctor: I think you have a strain of your posterior cruciate ligament, and what that "
+        "will mean for you is that we are going to brace your right knee.",
+        [("strain", "present", {"structure": "structure_pcl"})],
+    ),
 ]
 
 

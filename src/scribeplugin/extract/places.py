@@ -177,6 +177,13 @@ class Sites:
         by_cat: dict[Category, list[Raw]] = {}
         for p in sorted(chosen, key=lambda p: _distance(r, p)):
             by_cat.setdefault(p.category, []).append(p)
+        if own and Category.digit not in by_cat:
+            # "trigger finger of the right ring finger": the own words name the site, the
+            # clause names which finger
+            clause = [p for p in places if not _CLAUSE_BREAK.search(_between(text, r, p))]
+            digits = [p for p in clause if p.category == Category.digit]
+            if digits:
+                by_cat[Category.digit] = sorted(digits, key=lambda p: _distance(r, p))
         site = by_cat[Category.site][0].concept if Category.site in by_cat else None
         structure = by_cat[Category.structure][0].concept if Category.structure in by_cat else None
         digit = by_cat[Category.digit][0].concept if Category.digit in by_cat else None

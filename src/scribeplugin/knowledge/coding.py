@@ -102,6 +102,9 @@ class LimbCondition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     routes: tuple[Route, ...] = Field(min_length=1)
     injury: bool = False
+    # coded only from the clinician's assessment: a sign an exam also names ("bruising",
+    # "some effusion") or a status a visit may only mention ("how is your knee replacement?")
+    assessed: bool = False
     # what a careless coder might pick instead (lets the pitfall rules about them fire)
     naive: tuple[str, ...] = ()
 
