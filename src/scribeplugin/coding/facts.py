@@ -113,8 +113,10 @@ class Facts:
         return any(f.concept in concepts for f in self.negated) and not self.has(*concepts)
 
     def concepts(self) -> set[str]:
-        """Present concepts, with the region and side a finding carries (L5-S1 -> lumbosacral)."""
-        return set(self.present_concepts)
+        """Present concepts, with the region and side a finding carries (L5-S1 -> lumbosacral),
+        and those of the limbs' findings with their sites, structures and digits: what the
+        corpus rules read (``has`` reads the spine's only: a knee strain is no spine strain)."""
+        return set(self.present_concepts).union(c for f in self.limb for c in f.concept_ids)
 
     def link_doubted(self) -> bool:
         """``pain_link_doubted`` of this visit, worked out once."""

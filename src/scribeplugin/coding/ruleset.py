@@ -102,7 +102,7 @@ def _witnesses(facts: Facts, w: When, here: set[str], uncertain: set[str]) -> tu
     wanted = [c for c in (*w.findings_all, *w.findings_any) if c in here]
     wanted += [c for c in (*w.uncertain_any, *w.mentioned_any) if c in uncertain | here]
     for concept in dict.fromkeys(wanted):
-        pool = facts.present if concept in here else facts.uncertain
+        pool = [*facts.present, *facts.limb] if concept in here else facts.uncertain
         f = next((f for f in pool if concept in f.concept_ids), None)
         if f is not None and f not in out:
             out.append(f)
@@ -113,6 +113,6 @@ def _present_at(facts: Facts, concepts: set[str], regions: set[str | None]) -> s
     """Which of ``concepts`` have a present finding documented at one of ``regions``."""
     return {
         f.concept
-        for f in facts.present
+        for f in (*facts.present, *facts.limb)
         if f.concept in concepts and not regions_of(f, facts).isdisjoint(regions)
     }
