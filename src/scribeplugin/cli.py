@@ -57,6 +57,12 @@ def cmd_index_status(args: argparse.Namespace, settings: Settings) -> int:
     return index_status_cli(settings, Scope(args.scope) if args.scope else settings.index_scope)
 
 
+def cmd_index_check_alphabetic(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.alphabetic import check_alphabetic_cli
+
+    return check_alphabetic_cli(settings, limit=args.limit, as_json=args.format == "json")
+
+
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from scribeplugin.retrieval import search_cli
 
@@ -153,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--corpus", help="corpus folder (default: corpus/)")
     s.add_argument("--embedder", choices=EMBEDDERS, help=EMBEDDER_HELP)
     s.set_defaults(handler=cmd_index_status)
+    c = isub.add_parser(
+        "check-alphabetic",
+        help="check the Alphabetic Index's codes against the tabular list in use (information)",
+    )
+    c.add_argument("--limit", type=int, default=20, help="codes listed (default 20)")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    c.set_defaults(handler=cmd_index_check_alphabetic)
 
     p = sub.add_parser("search", help="hybrid retrieval over the index")
     p.add_argument("query", help="free text, e.g. 'lumbosacral pain without radiculopathy'")

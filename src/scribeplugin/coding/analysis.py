@@ -75,7 +75,7 @@ class Analysis:
     # lead a careless coder to a naive code (what a warning about that code quotes).
     grounds: dict[str, list[Finding]]
     # The Alphabetic Index path each code was found by (its entry is cited with the code).
-    index_paths: dict[str, str | None]
+    index_paths: dict[str, str]  # code -> the Alphabetic Index entry it was looked up by
 
     @classmethod
     def of(

@@ -59,7 +59,9 @@ def category_of(route: Route, index: IndexLookup | None) -> tuple[str, str | Non
         hit = index.lookup(*route.index)
         code = getattr(hit, "code", None)
         if code and code.rstrip("-").rstrip(".") == route.code.rstrip("-").rstrip("."):
-            return code, getattr(hit, "trail", route.path)
+            # the entry's path names its chunk in the index ("Sprain > knee > ...")
+            entry = getattr(hit, "entry", None)
+            return code, entry.path_text if entry is not None else None
     return route.code, None
 
 

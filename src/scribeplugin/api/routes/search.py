@@ -13,10 +13,9 @@ from fastapi import APIRouter, HTTPException, Query, status
 from scribeplugin.api.deps import RetrieverDep
 from scribeplugin.api.schemas import PassageOut, SearchResponse
 from scribeplugin.errors import InputError
+from scribeplugin.index.chunk import ChunkKind
 
 router = APIRouter(prefix="/v1", tags=["search"])
-
-Kind = Literal["tabular", "tip", "pitfall", "context", "faq", "summary"]
 
 
 @router.get("/search", response_model=SearchResponse)
@@ -25,7 +24,7 @@ def search(  # sync: FastAPI runs it in its thread pool, off the event loop
     q: Annotated[str, Query(min_length=1, max_length=2000, description="free text")],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid",
-    kind: Annotated[list[Kind] | None, Query(description="only these chunk kinds")] = None,
+    kind: Annotated[list[ChunkKind] | None, Query(description="only these chunk kinds")] = None,
     code: Annotated[
         list[str] | None,
         Query(max_length=16, description="only codes under these prefixes or blocks"),
