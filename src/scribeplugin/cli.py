@@ -196,9 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run the eval cases, write reports, gate on thresholds")
     p.add_argument(
         "--suite",
-        choices=["qa", "real", "negex"],
+        choices=["qa", "ortho", "real", "negex"],
         default="qa",
-        help="qa: the synthetic cases of evals/cases (default); real: the labelled real visits "
+        help="qa: the synthetic cases of evals/cases (default); ortho: the synthetic orthopedic "
+        "cases of evals/ortho, with their own gate; real: the labelled real visits "
         "of evals/real (transcripts read from ../shared/external); negex: the assertion layer "
         "on Chapman's NegEx/ConText annotations (../shared/external), beside medspaCy's default",
     )

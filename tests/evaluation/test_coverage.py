@@ -23,7 +23,7 @@ It must be: the lint fails until an eval case covers it.
 
 
 def test_every_faq_item_and_pitfall_is_covered() -> None:
-    gaps = coverage_gaps(load_cards(CORPUS), EVALS / "cases")
+    gaps = coverage_gaps(load_cards(CORPUS), EVALS / "cases", EVALS / "ortho" / "cases")
     assert [item for _card, item, _line in gaps] == []
 
 

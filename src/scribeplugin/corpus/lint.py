@@ -583,13 +583,14 @@ def _stem(code: str) -> str:
 def _check_coverage(cards: list[Card], evals_dir: Path) -> Iterator[Problem]:
     from scribeplugin.evaluation.cases import coverage_gaps
 
-    for card, item_id, line in coverage_gaps(cards, evals_dir / "cases"):
+    folders = (evals_dir / "cases", evals_dir / "ortho" / "cases")
+    for card, item_id, line in coverage_gaps(cards, *folders):
         kind = "FAQ item" if "/faq/" in item_id else "pitfall"
         yield Problem(
             str(card.path),
             line,
             f"{kind} {item_id} is covered by no eval case (list it in a case's covers: in "
-            f"{evals_dir / 'cases'})",
+            f"{evals_dir / 'cases'} or {evals_dir / 'ortho' / 'cases'})",
         )
 
 

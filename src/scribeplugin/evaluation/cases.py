@@ -361,9 +361,10 @@ def covered_items(cases_dir: Path) -> dict[str, list[str]]:
     return covered
 
 
-def coverage_gaps(cards: Iterable[Card], cases_dir: Path) -> list[tuple[Card, str, int]]:
-    """FAQ items and pitfalls that no case covers: (card, item id, line)."""
-    covered = covered_items(cases_dir)
+def coverage_gaps(cards: Iterable[Card], *cases_dirs: Path) -> list[tuple[Card, str, int]]:
+    """FAQ items and pitfalls that no case in any of ``cases_dirs`` covers: (card, item id,
+    line)."""
+    covered = {item for d in cases_dirs for item in covered_items(d)}
     return [
         (card, item.id, item.line)
         for card in cards

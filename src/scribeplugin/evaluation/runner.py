@@ -364,11 +364,14 @@ def eval_cli(
 ) -> int:
     started = time.perf_counter()
     settings = eval_settings(settings, no_cache=bool(getattr(args, "no_cache", False)))
-    cases_dir = Path(args.cases) if args.cases else settings.evals_dir / "cases"
+    # The orthopedic suite (evals/ortho) keeps its own cases and gate: measured where the engine
+    # stands on the limbs, beside the spine suite's release gate.
+    home = settings.evals_dir / "ortho" if getattr(args, "suite", "qa") == "ortho" else None
+    cases_dir = Path(args.cases) if args.cases else (home or settings.evals_dir) / "cases"
     thresholds_path = (
         Path(args.thresholds)
         if getattr(args, "thresholds", None)
-        else (settings.evals_dir / "thresholds.yaml")
+        else ((home or settings.evals_dir) / "thresholds.yaml")
     )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_dir = Path(args.out) if args.out else settings.data_dir / "evals" / stamp
