@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from typing import TYPE_CHECKING
 
+from scribeplugin.deadline import Deadline, check
 from scribeplugin.extract import rules
 from scribeplugin.extract.matching import TargetSpans
 from scribeplugin.extract.mentions import Mentions, Raw
@@ -109,27 +111,37 @@ class NlpPipeline:
         self.nlp = nlp
         log.info("medspaCy pipeline ready (%d target rules)", self.targets_matcher.n_rules)
 
-    def targets(self, transcript: Transcript, units: list[Unit]) -> list[Raw]:
-        """The raw findings of every unit, with the assertion ConText gives them."""
+    def targets(
+        self,
+        transcript: Transcript,
+        units: list[Unit],
+        lock: threading.Lock,
+        deadline: Deadline | None = None,
+    ) -> list[Raw]:
+        """The raw findings of every unit, with the assertion ConText gives them. ``lock`` is
+        held for one unit at a time (spaCy's matchers and our automaton are not thread-safe);
+        the deadline is checked between units."""
         out: list[Raw] = []
         make_doc = self.nlp.make_doc
         mentions = self.mentions
         for ui, unit in enumerate(units):
+            check(deadline, "in extraction")
             text = transcript.text[unit.start : unit.end]
-            doc = make_doc(text)
-            lowered = text.lower()
-            if "left" in lowered or "right" in lowered:
-                self.tag_laterality(doc)
-            if not self.targets_matcher.mark(doc):
-                continue
-            doc[0].is_sent_start = True  # one unit, one sentence: ConText's scope
-            if len(doc) > 1:
-                doc[1].is_sent_start = False
-            doc = self.context(doc)
-            for ent in doc.ents:
-                mods = tuple(ent._.modifiers)
-                for span in mentions.split(ent):
-                    raw = mentions.read(span, unit, ui, mods)
-                    if raw is not None:
-                        out.append(raw)
+            with lock:
+                doc = make_doc(text)
+                lowered = text.lower()
+                if "left" in lowered or "right" in lowered:
+                    self.tag_laterality(doc)
+                if not self.targets_matcher.mark(doc):
+                    continue
+                doc[0].is_sent_start = True  # one unit, one sentence: ConText's scope
+                if len(doc) > 1:
+                    doc[1].is_sent_start = False
+                doc = self.context(doc)
+                for ent in doc.ents:
+                    mods = tuple(ent._.modifiers)
+                    for span in mentions.split(ent):
+                        raw = mentions.read(span, unit, ui, mods)
+                        if raw is not None:
+                            out.append(raw)
         return out
