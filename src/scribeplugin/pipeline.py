@@ -204,6 +204,7 @@ class Pipeline:
                 draft, actions = result.draft, result.actions
             else:
                 actions = []
+        check(deadline, "after the guard")  # past it, nobody takes the answer
         notices = []
         if date_of_service is not None:
             notice = self.codeset.release.date_of_service_warning(date_of_service)
