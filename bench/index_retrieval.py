@@ -34,13 +34,14 @@ from bench.common import (
 from scribeplugin.codeset import CodeSet, get_codeset, normalize
 from scribeplugin.config import Scope, Settings
 from scribeplugin.corpus.cards import parse_card
-from scribeplugin.index.build import BuildReport, build_index
+from scribeplugin.index.build import BuildReport, build_index, index_status
 from scribeplugin.index.chunk import scope_entries
 from scribeplugin.index.embed import MiniLMEmbedder
 from scribeplugin.retrieval import MODES, Mode, Passage, Retriever
 
 QUERIES = Path(__file__).parent / "data" / "retrieval_queries.yaml"
 ACCEPTANCE = "chronic pain at the lumbosacral junction without radiculopathy"
+INDEX_ACCEPTANCE = "strain low back"  # the Alphabetic Index entry "Strain > low back" first
 EDITED_CARD = "M53.87.md"
 K = (1, 5, 10)
 
@@ -132,6 +133,11 @@ def acceptance(retriever: Retriever) -> dict[str, Any]:
             if p.code == "M53.87"
         ],
         "top10": [f"{p.code} {p.kind}" for p in passages],
+        "index_query": INDEX_ACCEPTANCE,
+        "index_top3": [
+            f"{p.code} {p.kind} {p.item_id}".strip()
+            for p in retriever.search(INDEX_ACCEPTANCE, k=3)
+        ],
     }
 
 
@@ -171,6 +177,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         builds["spine"] = _build(settings, Scope.spine, embedder)
         print("building musculoskeletal ...", flush=True)
         builds["musculoskeletal"] = _build(settings, Scope.musculoskeletal, embedder)
+        manifest = index_status(settings, Scope.musculoskeletal).manifest
+        results["default_counts"] = manifest.counts if manifest else {}
         builds["musculoskeletal_again"] = _build(settings, Scope.musculoskeletal, embedder)
         edit_one_card(corpus)
         builds["musculoskeletal_one_card_edited"] = _build(
@@ -254,6 +262,15 @@ def render(r: dict[str, Any]) -> str:
     acc = r["acceptance"]
     acc_ranks = ", ".join(f"{m['kind']} at {m['rank']}" for m in acc["m53_87"]) or "not in top 10"
     counts = ", ".join(f"{v} {k}" for k, v in r["queries"].items() if k != "total")
+    kinds = r.get("default_counts", {})
+    cards = sum(v for k, v in kinds.items() if k not in {"total", "tabular", "index"})
+    made_of = (
+        f"The default index holds {kinds['total']:,} chunks: {kinds.get('tabular', 0):,} tabular "
+        f"items, {cards:,} card items and summaries, {kinds.get('index', 0):,} Alphabetic Index "
+        "entries (those whose code is in the scope)."
+        if kinds
+        else ""
+    )
     return f"""## Index build and retrieval (`bench/index_retrieval.py`)
 
 Command: `python -m bench{" --quick" if r["quick"] else ""}` (or `make bench`). Measured
@@ -266,6 +283,8 @@ in {r["model_load_s"]:.1f} s, code set parsed in {r["codeset_load_s"]:.1f} s) se
 | build | chunks | embedded | deleted | seconds | chunks/s |
 |---|---:|---:|---:|---:|---:|
 {chr(10).join(rows)}
+
+{made_of}
 
 Incremental rebuild after editing one card: {incr:.1f} s, {incr / full:.1%} of the full default
 build ({full / incr:.0f}x faster); a rebuild with nothing changed embeds nothing
@@ -295,6 +314,7 @@ Hybrid recall@10 is {hybrid10:.3f} against {best_single:.3f} for the better sing
 ({hybrid10 / best_single:.2f}x).
 
 Acceptance query "{acc["query"]}": M53.87 {acc_ranks} (top 10: {", ".join(acc["top10"])}).
+"{acc["index_query"]}": {"; ".join(acc["index_top3"])} (top 3).
 
 ### Query latency (warm, one query at a time, k=10)
 

@@ -1,4 +1,5 @@
-"""Hybrid retrieval over the real spine index: ranking, filters, batching, modes, the CLI."""
+"""Hybrid retrieval over the real spine index: ranking, filters, batching, modes, the CLI; and
+the Alphabetic Index entries in the default index."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from scribeplugin.draft.types import Citation, DocPrompt, Draft, DraftContext
 from scribeplugin.errors import InputError
+from scribeplugin.guard import Guard
 from scribeplugin.retrieval import Retriever, normalize_prefix, query_forms, search_cli
-from tests.conftest import MemoEmbedder, SpineIndex
+from tests.conftest import DefaultIndex, MemoEmbedder, SpineIndex
+from tests.support.llm_context import make_ctx
 
 ACCEPTANCE = "chronic pain at the lumbosacral junction without radiculopathy"
 
@@ -229,3 +233,100 @@ def test_passages_for_looks_up_codes_and_items(spine_retriever: Retriever) -> No
         ("M53.87", "faq", "M53.87/faq/vs-m53-86"),
     ]  # M17.11 is not in the spine scope; unknown items are skipped
     assert all(p.score == 0.0 and p.dense_rank is None for p in got)
+
+
+# -- the Alphabetic Index -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_strain_low_back_finds_the_index_entry_first(
+    default_index: DefaultIndex, embedder: MemoEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`scribeplugin search "strain low back"` on the default index: the coder's index entry
+    first, then the tabular entry it points to."""
+    retriever = Retriever.from_settings(default_index.settings, embedder=embedder)
+    passages = retriever.search("strain low back", k=10)
+    first = passages[0]
+    assert (first.kind, first.item_id, first.code, first.source) == (
+        "index",
+        "Strain > low back",
+        "S39.012",
+        "alphabetic",
+    )
+    assert first.text == "Strain > low back -> S39.012"
+    assert first.dense_rank == 1 and first.lexical_rank == 1
+    assert (passages[1].kind, passages[1].code) == ("tabular", "S39.012")
+    citation = Citation.of(first)
+    assert (citation.ref, citation.source, citation.chunk_id) == (
+        "index:Strain > low back",
+        "alphabetic",
+        first.chunk_id,
+    )
+    args = argparse.Namespace(
+        query="strain low back", k=3, format="text", mode="hybrid", kind=None, code=None, scope=None
+    )
+    assert search_cli(default_index.settings, args, retriever=retriever) == 0
+    top = capsys.readouterr().out.splitlines()[:2]
+    assert "S39.012   index    Strain > low back" in top[0]
+    assert top[1].strip() == "Strain > low back -> S39.012"
+
+
+@pytest.mark.slow
+def test_index_entries_do_not_crowd_codes_out_of_the_default_index(
+    default_index: DefaultIndex, embedder: MemoEmbedder
+) -> None:
+    """Short index entries sit close to many queries in the dense list; they order their own
+    code's passages there but do not rank codes, so the acceptance query keeps M53.87."""
+    retriever = Retriever.from_settings(default_index.settings, embedder=embedder)
+    passages = retriever.search(ACCEPTANCE, k=10)
+    assert {(p.code, p.kind) for p in passages} >= {("M53.87", "summary"), ("M53.87", "tabular")}
+    # while in the dense list alone index entries are among the nearest
+    dense = retriever.search(ACCEPTANCE, k=10, mode="dense")
+    assert "index" in {p.kind for p in dense}
+
+
+@pytest.mark.slow
+def test_index_entries_are_filtered_looked_up_and_cited(spine_retriever: Retriever) -> None:
+    only = spine_retriever.search("sprain of the lumbar spine", k=5, kinds=["index"])
+    assert only and {p.kind for p in only} == {"index"}
+    assert "Sprain > lumbar" in {p.item_id for p in only}
+    got = spine_retriever.passages_for(
+        codes=["S39.012"],
+        item_ids=["Strain > low back"],  # an index path is not a card item id
+        index_paths=["Strain > low back", "Sprain > knee", "Strain > nowhere"],
+    )
+    assert [(p.code, p.kind, p.item_id) for p in got] == [
+        ("S39.012", "tabular", ""),
+        ("S39.012", "index", "Strain > low back"),
+    ]  # Sprain > knee (S83.9-) is outside the spine scope; unknown paths are skipped
+    # the guard keeps a citation of a retrieved index entry, as it keeps any retrieved chunk
+    entry = got[1]
+    base = make_ctx(codes=("S39.012",))
+    ctx = DraftContext(
+        base.transcript, [], [*base.passages, entry], [], base.codeset, base.candidates
+    )
+    made_up = Citation(chunk_id="0" * 64, source="alphabetic", ref="index:Strain", text="x")
+    prompt = DocPrompt(  # no code: the guard keeps a prompt whose code it kept, or none
+        id="test-prompt",
+        code=None,
+        note_section="assessment",
+        text="Say whether this visit is active treatment of the strain.",
+        citations=[Citation.of(entry), made_up],
+    )
+    checked = Guard(ctx.codeset).check(Draft(prompts=[prompt]), ctx).draft
+    assert [c.ref for c in checked.prompts[0].citations] == ["index:Strain > low back"]
+
+
+@pytest.mark.slow
+def test_candidate_lists_are_cut_by_codes_not_chunks(spine_retriever: Retriever) -> None:
+    """A code with many chunks takes no more of a candidate list's depth than one with one."""
+    records = spine_retriever.lexical.records
+    chunks_of: dict[str, list[str]] = {}
+    for rec in records:
+        chunks_of.setdefault(str(rec.metadata["code"]), []).append(rec.id)
+    many = chunks_of["M53.87"]
+    assert len(many) > 5
+    hits = [(cid, 1.0) for cid in [*many, chunks_of["M54.50"][0], chunks_of["M51.17"][0]]]
+    assert spine_retriever._codes_deep(hits, 2) == hits[:-1]  # M53.87 and M54.50, all chunks
+    assert spine_retriever._codes_deep(hits, 3) == hits
+    assert spine_retriever._codes_deep(hits, 1) == hits[: len(many)]

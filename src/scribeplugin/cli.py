@@ -57,6 +57,12 @@ def cmd_index_status(args: argparse.Namespace, settings: Settings) -> int:
     return index_status_cli(settings, Scope(args.scope) if args.scope else settings.index_scope)
 
 
+def cmd_index_check_alphabetic(args: argparse.Namespace, settings: Settings) -> int:
+    from scribeplugin.alphabetic import check_alphabetic_cli
+
+    return check_alphabetic_cli(settings, limit=args.limit, as_json=args.format == "json")
+
+
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from scribeplugin.retrieval import search_cli
 
@@ -77,6 +83,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             from scribeplugin.evaluation.real.runner import real_eval_cli
 
             return real_eval_cli(settings, args)
+        if args.suite == "negex":
+            from scribeplugin.evaluation.negex.report import negex_eval_cli
+
+            return negex_eval_cli(settings, args)
         return eval_cli(settings, args)
 
 
@@ -149,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--corpus", help="corpus folder (default: corpus/)")
     s.add_argument("--embedder", choices=EMBEDDERS, help=EMBEDDER_HELP)
     s.set_defaults(handler=cmd_index_status)
+    c = isub.add_parser(
+        "check-alphabetic",
+        help="check the Alphabetic Index's codes against the tabular list in use (information)",
+    )
+    c.add_argument("--limit", type=int, default=20, help="codes listed (default 20)")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    c.set_defaults(handler=cmd_index_check_alphabetic)
 
     p = sub.add_parser("search", help="hybrid retrieval over the index")
     p.add_argument("query", help="free text, e.g. 'lumbosacral pain without radiculopathy'")
@@ -179,10 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run the eval cases, write reports, gate on thresholds")
     p.add_argument(
         "--suite",
-        choices=["qa", "real"],
+        choices=["qa", "real", "negex"],
         default="qa",
         help="qa: the synthetic cases of evals/cases (default); real: the labelled real visits "
-        "of evals/real (transcripts read from ../shared/external)",
+        "of evals/real (transcripts read from ../shared/external); negex: the assertion layer "
+        "on Chapman's NegEx/ConText annotations (../shared/external), beside medspaCy's default",
     )
     p.add_argument(
         "--split",
@@ -202,10 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--thresholds",
-        help="gate file (default: evals/thresholds.yaml; evals/real/thresholds.yaml for real)",
+        help="gate file (default: evals/thresholds.yaml; evals/<suite>/thresholds.yaml for real "
+        "and negex)",
     )
     p.add_argument("--only", action="append", metavar="GLOB", help="only case ids matching")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="negex suite only: print the run as JSON (as run.json holds it), not the table",
+    )
     p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("serve", help="serve the HTTP API")

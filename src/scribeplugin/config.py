@@ -122,6 +122,13 @@ class Settings(BaseSettings):
     # Code set: the packaged April 1, 2026 update unless a CDC release is given by path.
     code_list_path: Path | None = None
     tabular_xml_path: Path | None = None
+    # Alphabetic Index: the FY2025 index vendored in corpus/alphabetic unless a CDC index XML
+    # (icd10cm_index_<year>.xml, the Index to Diseases and Injuries) is given by path.
+    index_xml_path: Path | None = Field(
+        default=None,
+        description="a CDC ICD-10-CM index XML (Index to Diseases and Injuries); unset: the "
+        "FY2025 index vendored in corpus/alphabetic",
+    )
 
     # Index and retrieval.
     index_scope: Scope = Scope.musculoskeletal

@@ -25,6 +25,10 @@ class UnknownCodeError(CodeSetError):
         super().__init__(f"{code!r} is not an ICD-10-CM code in the code set in use.{hint}")
 
 
+class AlphabeticIndexError(CodeSetError):
+    """The ICD-10-CM Alphabetic Index (CDC XML or the vendored CSV) cannot be read."""
+
+
 class CorpusError(ScribeError):
     """A guidance card or rule file cannot be parsed or fails validation."""
 

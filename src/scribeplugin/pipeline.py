@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from scribeplugin.alphabetic import get_alphabetic
 from scribeplugin.coding.analysis import Analysis
 from scribeplugin.config import Settings
 from scribeplugin.deadline import Deadline, check
@@ -30,6 +31,7 @@ from scribeplugin.draft.types import (
 )
 from scribeplugin.errors import ConfigError
 from scribeplugin.guard import Guard
+from scribeplugin.index.chunk import cited_code
 from scribeplugin.knowledge.coding import CodingKnowledge, load_coding
 
 if TYPE_CHECKING:
@@ -103,6 +105,9 @@ class Pipeline:
         self.rules = rules
         self.drafters = dict(drafters)
         self.knowledge = knowledge or load_coding(tuple(settings.knowledge_dirs))
+        # The Alphabetic Index the coding step walks (the CDC XML by path, else the vendored
+        # FY2025 index), loaded once per process.
+        self.alphabetic = get_alphabetic(settings.index_xml_path, settings.corpus_dir)
         self.guard = Guard(codeset, self.knowledge)
         self.guard_enabled = guard_enabled
 
@@ -179,7 +184,9 @@ class Pipeline:
         with clock("extract"):
             findings = self.extractor.run(transcript, deadline)
         with clock("code"):
-            analysis = Analysis.of(findings, self.codeset, transcript.text, self.knowledge)
+            analysis = Analysis.of(
+                findings, self.codeset, transcript.text, self.knowledge, self.alphabetic
+            )
             candidates = analysis.candidates
         check(deadline, "after coding")
         with clock("retrieve"):
@@ -189,8 +196,14 @@ class Pipeline:
             # The guidance of the coding step's candidates, whichever drafter writes the draft:
             # their tabular entries and cards, the rules about them, the uncertain conditions'.
             items = _rule_items(self.rules, candidates)
+            # A code with its 7th character is cited by the tabular entry above it
+            # (index.chunk.cited_code); the index entries are those the coding step walked.
             cited = [*candidates, *analysis.confirm_codes()]
-            passages = _merge(passages, self.retriever.passages_for(codes=cited, item_ids=items))
+            cited += [cited_code(self.codeset, c) for c in cited]
+            found = self.retriever.passages_for(
+                codes=cited, item_ids=items, index_paths=analysis.index_paths.values()
+            )
+            passages = _merge(passages, found)
         check(deadline, "after retrieval")
         ctx = DraftContext(
             transcript, findings, passages, self.rules, self.codeset, candidates, analysis

@@ -62,6 +62,11 @@ def test_search_filters(client: TestClient) -> None:
     assert all(p["kind"] in {"faq", "pitfall"} and p["code"].startswith("M53.8") for p in passages)
     lexical = client.get("/v1/search", params={"q": "M48.062", "mode": "lexical", "k": 1})
     assert lexical.json()["passages"][0]["code"] == "M48.062"
+    index = client.get("/v1/search", params={"q": "strain low back", "kind": "index", "k": 3})
+    assert index.status_code == 200
+    entries = index.json()["passages"]
+    assert {p["kind"] for p in entries} == {"index"} and entries[0]["source"] == "alphabetic"
+    assert (entries[0]["item_id"], entries[0]["code"]) == ("Strain > low back", "S39.012")
 
 
 @pytest.mark.slow

@@ -155,3 +155,44 @@ def test_completion_in_the_tabular_list(
     assert done.codes[0] == code and done.missing == missing
     if category == "M25.56":
         assert done.codes == ["M25.561", "M25.562"]
+
+
+def test_a_site_only_code_gives_way_to_its_named_structure() -> None:
+    """ "an MCL strain ... you strained that ligament": one injury, the ligament's code."""
+    got = codes(
+        f("strain", 10, site="site_knee", structure="structure_mcl", laterality="left"),
+        f("strain", 200, site="site_knee", laterality="left"),
+    )
+    assert list(got) == ["S83.412A"]  # not S83.92XA, sprain of unspecified site of left knee
+
+
+def test_an_exam_sign_is_coded_only_from_the_assessment() -> None:
+    bruise = f("contusion", 10, site="site_ankle", laterality="right")
+    assert codes(bruise) == {}  # "there is some bruising" on exam is no diagnosis
+    concluded = f("contusion", 10, site="site_ankle", laterality="right", from_assessment=True)
+    assert list(codes(concluded)) == ["S90.01XA"]  # Contusion of right ankle, A
+
+
+def test_a_joint_replacement_mentioned_in_passing_is_no_status_code() -> None:
+    asked = f("joint_replacement", 10, site="site_knee", laterality="right", in_question=True)
+    assert codes(asked) == {}
+    stated = f("joint_replacement", 10, site="site_knee", laterality="right", from_assessment=True)
+    assert list(codes(stated)) == ["Z96.651"]  # Presence of right artificial knee joint
+
+
+def test_trigger_finger_is_coded_by_its_finger() -> None:
+    got = codes(f("trigger_finger", 10, site="site_finger", digit="digit_ring", laterality="right"))
+    assert list(got) == ["M65.341"]  # Trigger finger, right ring finger
+
+
+def test_a_plan_cue_beside_an_exam_sign_is_no_conclusion() -> None:
+    """ "I would like to do a focused exam ... there is some bruising": a run-on sentence."""
+    exam = f(
+        "contusion",
+        10,
+        site="site_foot",
+        laterality="right",
+        from_assessment=True,
+        cues=("PLAN:i would like",),
+    )
+    assert codes(exam) == {}

@@ -298,10 +298,16 @@ SENTENCES: list[tuple[str, list[Expect]]] = [
 
 def test_every_concept_has_target_rules() -> None:
     from scribeplugin.extract import rules
+    from scribeplugin.knowledge.extraction import default_knowledge
 
     labels = set(rules.build_target_rules())
+    # A site named only through its digits or structures ("thumb" is digit_thumb, whose site is
+    # site_thumb) is found through them.
+    named_through = {c.site for c in default_knowledge().concepts.values() if c.site}
     missing = [
-        c for c in concepts() if rules.label_of(c) not in labels and c not in ("left", "right")
+        c
+        for c in concepts()
+        if rules.label_of(c) not in labels and c not in ("left", "right") and c not in named_through
     ]
     assert not missing, (
         f"concepts without target patterns in corpus/knowledge/extraction: {missing}"

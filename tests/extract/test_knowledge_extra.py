@@ -16,7 +16,7 @@ from scribeplugin.knowledge.extraction import Category, load_cached
 from tests.extract.conftest import check_offsets
 
 EXTRA = PROJECT_ROOT / "tests" / "data" / "knowledge_extra"
-CTS = "carpal_tunnel_syndrome"
+DUP = "dupuytren_contracture"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def find(settings: Settings) -> Callable[[str], list[Finding]]:
         transcript = parse_transcript(text)
         findings = extractor.extract(transcript)
         check_offsets(transcript, findings)
-        return [f for f in findings if f.concept == CTS]
+        return [f for f in findings if f.concept == DUP]
 
     return run
 
@@ -43,35 +43,35 @@ def test_the_environment_names_the_extra_folder(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_only_the_extra_file_knows_it(settings: Settings) -> None:
-    assert CTS not in load_cached((PROJECT_ROOT / "corpus" / "knowledge",)).concepts
-    concept = load_cached(tuple(settings.knowledge_dirs)).concepts[CTS]
+    assert DUP not in load_cached((PROJECT_ROOT / "corpus" / "knowledge",)).concepts
+    concept = load_cached(tuple(settings.knowledge_dirs)).concepts[DUP]
     assert concept.category == Category.condition
 
 
 def test_found_with_offsets_side_and_assertion(find: Callable[[str], list[Finding]]) -> None:
     text = (
         "Doctor: What brings you in?\n"
-        "Patient: My right hand goes numb at night and wakes me up.\n"
-        "Doctor: This is carpal tunnel syndrome of the right wrist."
+        "Patient: My right ring finger won't straighten anymore.\n"
+        "Doctor: This is Dupuytren's contracture of the right hand."
     )
     [f] = find(text)
-    assert (f.text, f.start) == ("carpal tunnel syndrome", text.index("carpal tunnel syndrome"))
+    assert (f.text, f.start) == ("Dupuytren's contracture", text.index("Dupuytren's contracture"))
     assert f.category == Category.condition
     assert (f.assertion, f.laterality, f.speaker) == ("present", "right", "clinician")
     assert f.from_assessment
 
 
 def test_denied_is_negated(find: Callable[[str], list[Finding]]) -> None:
-    [asked] = find("Doctor: Have you ever had carpal tunnel syndrome?\nPatient: No, never.")
+    [asked] = find("Doctor: Have you ever had Dupuytren's disease?\nPatient: No, never.")
     assert asked.assertion == "negated"
-    [stated] = find("Doctor: The nerve study shows no carpal tunnel syndrome.")
+    [stated] = find("Doctor: The exam shows no Dupuytren's contracture.")
     assert stated.assertion == "negated"
 
 
 def test_other_assertions(find: Callable[[str], list[Finding]]) -> None:
-    [guess] = find("Patient: I think I have carpal tunnel disease.")
+    [guess] = find("Patient: I think I have Dupuytren's disease.")
     assert guess.assertion == "possible"
-    [family] = find("Patient: My mother had carpal tunnel syndrome.")
+    [family] = find("Patient: My mother had Dupuytren's contracture.")
     assert family.assertion == "family"
-    [phrase] = find("Doctor: The median nerve is compressed at the left wrist.")
+    [phrase] = find("Doctor: The palmar fascia is thickened in the left palm.")
     assert (phrase.assertion, phrase.laterality) == ("present", "left")

@@ -486,20 +486,92 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("instability", "present", {"level": "L4-L5"})],
     ),
     ("14 bare kept", "I want to rule out instability.", [("instability", "possible", {})]),
-    # 15. a limb's sprain or strain is not the spine's (real dialogues: ankle, MCL, shoulder)
-    ("15 ankle", "It seems this may just be an ankle sprain.", [("sprain", "absent", {})]),
+    # 15. a limb's sprain or strain is not the spine's (real dialogues: ankle, MCL, shoulder):
+    # it takes the limb's site (places.Sites._site) and no region
+    (
+        "15 ankle",
+        "It seems this may just be an ankle sprain.",
+        [("sprain", "possible", {"site": "site_ankle", "region": None})],
+    ),
     (
         "15 mcl back then",
         "Yeah, I sprained my MCL while playing hockey back then.",
-        [("sprain", "absent", {})],
+        [("sprain", "historical", {"site": "site_knee", "structure": "structure_mcl"})],
     ),
-    ("15 shoulder", "So right side shoulder strain.", [("strain", "absent", {})]),
+    (
+        "15 shoulder",
+        "So right side shoulder strain.",
+        [("strain", "present", {"site": "site_shoulder", "laterality": "right", "region": None})],
+    ),
+    ("15 arm unsited", "I strained my arm lifting the couch.", [("strain", "absent", {})]),
     (
         "15 back kept",
         "I strained my lower back lifting and the pain goes into my leg.",
-        [("strain", "present", {})],
+        [("strain", "present", {"site": None})],
     ),
-    ("15 lumbar kept", "Lumbar sprain from the fall.", [("sprain", "present", {})]),
+    ("15 lumbar kept", "Lumbar sprain from the fall.", [("sprain", "present", {"site": None})]),
+    (
+        "15 spine nearer",
+        "Strain of the low back muscles, and my knee hurts too.",
+        [("strain", "present", {"site": None}), ("limb_pain", "present", {"site": "site_knee"})],
+    ),
+    (
+        "15 own words first",
+        "The right knee is fine but the left ankle sprain is new.",
+        [("sprain", "present", {"site": "site_ankle", "laterality": "left"})],
+    ),
+    (
+        "15 site word wins",
+        "He tore the lateral collateral ligament of the elbow.",
+        [("tear", "present", {"site": "site_elbow", "structure": None})],
+    ),
+    (
+        "15 digit",
+        "There is a fracture of the right ring finger.",
+        [("fracture", "present", {"site": "site_finger", "digit": "digit_ring"})],
+    ),
+    (
+        "15 shared site",
+        "Doctor: X-rays show osteoarthritis of the left knee.\nDoctor: Assessment: osteoarthritis.",
+        [("osteoarthritis", "present", {"site": "site_knee", "laterality": "left"})],
+    ),
+    ("15 tear of nothing", "There was a tear in my jeans.", [("tear", "absent", {})]),
+    (
+        "15 digit in the clause",
+        "You have a trigger finger of the right ring finger.",
+        [("trigger_finger", "present", {"site": "site_finger", "digit": "digit_ring"})],
+    ),
+    (
+        "15 side before the condition",
+        "Assessment: right carpal tunnel syndrome.",
+        [("carpal_tunnel_syndrome", "present", {"laterality": "right"})],
+    ),
+    (
+        "15 bursitis alone",
+        "Doctor: I think you have olecranon bursitis.",
+        [("bursitis", "present", {"site": "site_elbow", "structure": "structure_olecranon"})],
+    ),
+    (
+        "15 the operation, not the condition",
+        "You did have a carpal tunnel release done about two years ago.",
+        [("carpal_tunnel_syndrome", "absent", {})],
+    ),
+    (
+        "15 an operation to come",
+        "She's having a right knee replacement end of june.",
+        [("joint_replacement", "possible", {"site": "site_knee"})],
+    ),
+    (
+        "15 a cranial nerve",
+        "The nerve compression causes this shooting electrical pain in the face.",
+        [("radiculopathy", "absent", {})],
+    ),
+    (
+        "15 a hedge reaches a few words",
+        "Doctor: I think you have a strain of your posterior cruciate ligament, and what that "
+        "will mean for you is that we are going to brace your right knee.",
+        [("strain", "present", {"structure": "structure_pcl"})],
+    ),
 ]
 
 

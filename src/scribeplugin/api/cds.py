@@ -486,11 +486,13 @@ def _guidance(citations: list[Citation]) -> list[str]:
 def _body(c: Citation) -> str:
     """A card chunk's text without its 'CODE Title' first line (the ref names the code)."""
     _, _, rest = c.text.partition("\n")
-    return rest if rest and c.source != "tabular" else c.text
+    return rest if rest and c.source not in {"tabular", "alphabetic"} else c.text
 
 
 def _code_of(citations: list[Citation]) -> str | None:
     for c in citations:
+        if c.ref.startswith("index:"):  # an index path, not a code
+            continue
         ref = c.ref.removeprefix("tabular:")
         return ref.split("/", 1)[0]
     return None

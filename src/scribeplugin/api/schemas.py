@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scribeplugin.api.text import Line, Text
+from scribeplugin.index.chunk import ChunkKind
 from scribeplugin.retrieval import Passage
 
 
@@ -22,9 +23,14 @@ class PassageOut(BaseModel):
 
     chunk_id: str = Field(description="sha256 of the chunk's content and metadata; cite it")
     code: str = Field(description="the ICD-10-CM code (or block) the chunk is about")
-    kind: Literal["tabular", "tip", "pitfall", "context", "faq", "summary"]
-    item_id: str = Field(description="card item id, e.g. M53.87/pitfall/more-specific-code")
-    source: str = Field(description="'tabular' or the card file, e.g. cards/M53.87.md")
+    kind: ChunkKind
+    item_id: str = Field(
+        description="card item id (e.g. M53.87/pitfall/more-specific-code), or the path of an "
+        "Alphabetic Index entry (e.g. 'Strain > low back')"
+    )
+    source: str = Field(
+        description="'tabular', the card file (e.g. cards/M53.87.md) or 'alphabetic'"
+    )
     text: str
     score: float = Field(description="fused RRF score (hybrid), cosine (dense) or BM25 (lexical)")
     dense_rank: int | None = Field(description="1-based rank among dense candidates")

@@ -11,9 +11,9 @@ seeing what the ones before it coded: spine conditions, injuries, symptoms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from scribeplugin.coding import injuries, spine, symptoms
+from scribeplugin.coding import injuries, limbs, spine, symptoms
 from scribeplugin.coding.coder import Coder
 from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.knowledge.coding import CodingKnowledge, default_coding
@@ -31,18 +31,21 @@ RESOLVERS = (
     injuries.sprains_and_strains,
     injuries.traumatic_discs_and_slips,
     injuries.fractures,
+    limbs.limbs,
     symptoms.radiculopathy,
     symptoms.symptoms,
 )
 
 
-def propose(facts: Facts, cs: CodeSet) -> list[Proposal]:
-    """Every code the present findings support, most specific first, one per documented region;
-    symptoms a confirmed diagnosis of the same region explains are not coded."""
-    coder = Coder(facts, cs)
+def propose(facts: Facts, cs: CodeSet, index: Any = None) -> Coder:
+    """Every code the present findings support, most specific first, one per documented region
+    or limb site; symptoms a confirmed diagnosis of the same region explains are not coded.
+    The coder holds the proposals (``out``) and the index paths they came from."""
+    coder = Coder(facts, cs, index=index)
     for resolve in RESOLVERS:
         resolve(coder)
-    return _dedupe(coder.out)
+    coder.out = _dedupe(coder.out)
+    return coder
 
 
 def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
@@ -71,6 +74,8 @@ class Analysis:
     # The findings each candidate rests on: a proposal's evidence, or the findings that would
     # lead a careless coder to a naive code (what a warning about that code quotes).
     grounds: dict[str, list[Finding]]
+    # The Alphabetic Index path each code was found by (its entry is cited with the code).
+    index_paths: dict[str, str]  # code -> the Alphabetic Index entry it was looked up by
 
     @classmethod
     def of(
@@ -79,9 +84,11 @@ class Analysis:
         codeset: CodeSet,
         text: str = "",
         knowledge: CodingKnowledge | None = None,
+        index: Any = None,
     ) -> Analysis:
         facts = Facts.of(findings, text, knowledge or default_coding())
-        proposals = propose(facts, codeset)
+        coder = propose(facts, codeset, index)
+        proposals = coder.out
         candidates: list[str] = []
         naive: list[str] = []
         grounds: dict[str, list[Finding]] = {}
@@ -103,6 +110,7 @@ class Analysis:
             frozenset(naive),
             list(dict.fromkeys(candidates)),
             grounds,
+            {k: v for k, v in coder.index_paths.items() if v},
         )
 
     def confirm_codes(self) -> list[str]:

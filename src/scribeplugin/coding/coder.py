@@ -26,6 +26,9 @@ class Coder:
     herniated: dict[str | None, list[Finding]] = field(default_factory=dict)
     torn: dict[str | None, list[Finding]] = field(default_factory=dict)
     subluxed: dict[str | None, list[Finding]] = field(default_factory=dict)
+    # The Alphabetic Index (``limbs`` walks it), and the index path each code came from.
+    index: Any = None
+    index_paths: dict[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # A disc or a vertebra the clinician calls traumatic is an injury of this encounter:

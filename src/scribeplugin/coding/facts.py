@@ -33,8 +33,9 @@ class Facts:
     """The findings of one visit, sorted by what they can support.
 
     Only what the clinician concluded is coded: a condition the patient names that no clinician
-    states (the patient's theory, a history the clinician does not take up) goes to
-    ``reported``, not ``present``. A condition or symptom of a limb site (a finding with a
+    states (the patient's theory, a history the clinician does not take up), and a symptom only
+    the patient mentions whose concept and region no clinician takes up, go to ``reported``,
+    not ``present``. A condition or symptom of a limb site (a finding with a
     ``site``) goes to ``limb``: it is the limb resolver's, never the spine's (an elbow strain is
     not a low back strain)."""
 
@@ -83,9 +84,27 @@ class Facts:
             for f in findings
             if f.assertion == "present" and f.speaker != "patient"
         }
+        # What the clinician takes up in any way (asks about, examines, denies, concludes): a
+        # symptom only the patient mentions, of a concept or region no clinician names, is not
+        # addressed at this visit ("ibuprofen for my knee pain or back pain").
+        addressed = {
+            c
+            for f in findings
+            if f.speaker != "patient" and f.assertion != "family"
+            for c in (f.concept, f.region)
+            if c
+        }
         for f in findings:
             if f.assertion == "present":
-                if f.category == "condition" and (f.concept, f.site) not in stated:
+                unstated = f.category == "condition" and (f.concept, f.site) not in stated
+                unaddressed = (
+                    f.category == "symptom"
+                    and f.speaker == "patient"
+                    and f.site is None
+                    and f.concept not in addressed
+                    and f.region not in addressed
+                )
+                if unstated or unaddressed:
                     reported.append(f)
                 elif f.site is not None:
                     limb.append(f)

@@ -59,7 +59,9 @@ def category_of(route: Route, index: IndexLookup | None) -> tuple[str, str | Non
         hit = index.lookup(*route.index)
         code = getattr(hit, "code", None)
         if code and code.rstrip("-").rstrip(".") == route.code.rstrip("-").rstrip("."):
-            return code, getattr(hit, "trail", route.path)
+            # the entry's path names its chunk in the index ("Sprain > knee > ...")
+            entry = getattr(hit, "entry", None)
+            return code, entry.path_text if entry is not None else None
     return route.code, None
 
 
@@ -74,7 +76,7 @@ def limbs(c: Coder) -> None:
     systemic = [f for f in facts.present if f.concept in conditions and f.region is None]
     for f in [*facts.limb, *systemic]:
         limb = conditions.get(f.concept)
-        if limb is None:
+        if limb is None or (limb.assessed and not _concluded(f)):
             continue
         side, side_ev = side_of_site(facts, f)
         key = (f.concept, f.site, f.structure, f.digit, side)
@@ -106,7 +108,40 @@ def limbs(c: Coder) -> None:
             )
             c.index_paths.setdefault(code, walked)
         coded_sites.add((f.site, side))
+    _drop_site_only(c)
     _pain(c, coded_sites)
+
+
+def _concluded(f: Finding) -> bool:
+    """The clinician's conclusion: from the assessment, and not only because a plan cue shares
+    its sentence ("I would like to do a focused exam ... there is some bruising")."""
+    if not f.from_assessment:
+        return False
+    kinds = {cue.partition(":")[0] for cue in f.cues}
+    return "PLAN" not in kinds or bool(kinds & {"ASSESSMENT", "GUESS"})
+
+
+def _drop_site_only(c: Coder) -> None:
+    """A code of the site alone (S83.9- sprain of the knee) gives way to a code of a named
+    structure of the same site, side and category (S83.41- the MCL): "an MCL strain ... you
+    strained that ligament" is one injury."""
+    limb = [p for p in c.out if p.path.startswith("limb:")]
+    specific = {
+        (p.code[:3], f.site, f.laterality)
+        for p in limb
+        for f in p.evidence[:1]
+        if f.structure or f.digit
+    }
+    c.out = [
+        p
+        for p in c.out
+        if not (
+            p.path.startswith("limb:")
+            and p.evidence
+            and not (p.evidence[0].structure or p.evidence[0].digit)
+            and (p.code[:3], p.evidence[0].site, p.evidence[0].laterality) in specific
+        )
+    ]
 
 
 def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:

@@ -131,25 +131,35 @@ def naive_codes(facts: Facts, cs: CodeSet) -> dict[str, list[Finding]]:
     explain why the real code differs."""
     k, t = facts.knowledge, facts.knowledge.table("symptoms")
     out: dict[str, list[Finding]] = {}
-    radiating = facts.get("sciatica", "leg_pain")
+    # The symptoms the patient alone reports count here: "my sciatica" is what would lead a
+    # careless coder to M54.3- even when no clinician takes the word up.
+    said = [*facts.present, *(f for f in facts.reported if f.category == "symptom")]
+
+    def get(*concepts: str) -> list[Finding]:
+        return [f for f in said if f.concept in concepts]
+
+    def has(*concepts: str) -> bool:
+        return bool(get(*concepts))
+
+    radiating = get("sciatica", "leg_pain")
     side, _ = side_of(facts, radiating)
     sides = ("right", "left") if side == "bilateral" else (side,)
     if radiating:
         # "the sciatica and the back pain" in a low back visit reads as lumbago with sciatica.
-        lumbago = facts.has("low_back_pain") or (
-            facts.has("back_pain") and dominant_region(facts)[0] in k.group("low_back_regions")
+        lumbago = has("low_back_pain") or (
+            has("back_pain") and dominant_region(facts)[0] in k.group("low_back_regions")
         )
         category = t.code("lumbago_with_sciatica" if lumbago else "sciatica")
         for s in sides:
             out.setdefault(leaf_for_side(cs, category, s), radiating[:1])
-    if facts.has("low_back_pain"):
-        out.setdefault(t.code("low_back_pain"), facts.get("low_back_pain")[:1])
-    if facts.has("neck_pain"):
-        out.setdefault(t.code("neck_pain"), facts.get("neck_pain")[:1])
+    if has("low_back_pain"):
+        out.setdefault(t.code("low_back_pain"), get("low_back_pain")[:1])
+    if has("neck_pain"):
+        out.setdefault(t.code("neck_pain"), get("neck_pain")[:1])
     for region, found in by_region(facts, "radiculopathy").items():
         code = leaf_for_region(cs, k, t.code("radiculopathy"), region)
         if code:
             out.setdefault(code, found[:1])
-    if facts.has("neurogenic_claudication"):
-        out.setdefault(t.code("neurogenic_claudication"), facts.get("neurogenic_claudication")[:1])
+    if has("neurogenic_claudication"):
+        out.setdefault(t.code("neurogenic_claudication"), get("neurogenic_claudication")[:1])
     return out

@@ -14,7 +14,7 @@ Checks, each reported as ``file:line: reason``:
   concept, word list, label set and callback it names exists; no pattern appears twice; every
   code it names exists (``knowledge.extraction.check``); the coding knowledge (section
   ``coding``) names only real codes (a stem such as S13.4XX takes a 7th character) and known
-  finding concepts;
+  finding concepts, and every route of the limbs leads where it says in the Alphabetic Index;
 - with an evals folder: every FAQ item and every pitfall of every card is covered by a case.
 """
 
@@ -25,12 +25,17 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from scribeplugin.codeset import CodeEntry, CodeSet, get_codeset
 from scribeplugin.corpus.cards import ITEM_ID, Card, CardError, parse_card
 from scribeplugin.corpus.rules import LoadedRule, RuleError, parse_rule_file
+from scribeplugin.knowledge.coding import CodingKnowledge
+
+if TYPE_CHECKING:
+    from scribeplugin.alphabetic import AlphabeticIndex
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -205,13 +210,30 @@ def lint_corpus(
                     )
                 )
     knowledge_extra = list(knowledge_extra)
-    problems.extend(_check_coding_knowledge([corpus_dir / "knowledge", *knowledge_extra], cs))
+    problems.extend(
+        _check_coding_knowledge(
+            [corpus_dir / "knowledge", *knowledge_extra], cs, _alphabetic(corpus_dir)
+        )
+    )
     for folder in extra_dirs:
         problems.extend(_check_other_files(folder, item_ids, cs))
     problems.extend(_check_knowledge([corpus_dir / "knowledge", *knowledge_extra], cs))
     if evals_dir is not None:
         problems.extend(_check_coverage(cards, evals_dir))
     return sorted(set(problems))
+
+
+def _alphabetic(corpus_dir: Path) -> AlphabeticIndex | None:
+    """The Alphabetic Index the routes are walked in: the one vendored in this corpus, else the
+    project's (a corpus folder of tests has none of its own)."""
+    from scribeplugin.alphabetic import get_alphabetic
+    from scribeplugin.alphabetic.index import vendored_path
+    from scribeplugin.config import PROJECT_ROOT
+
+    for folder in (corpus_dir, PROJECT_ROOT / "corpus"):
+        if vendored_path(folder).is_file():
+            return get_alphabetic(None, folder)
+    return None
 
 
 def print_report(problems: list[Problem], corpus_dir: Path) -> None:
@@ -442,15 +464,45 @@ def _check_rules(
         )
         if rule.kind == "warning" and not (rule.forbid or rule.alternatives):
             yield Problem(path, line, f"warning rule {rule.id} neither forbids nor offers a code")
+        if rule.kind == "prompt":
+            for why in leading_wording(rule.message):
+                yield Problem(path, line, f"prompt {rule.id} is not a compliant query: {why}")
+        elif rule.axis or rule.options:
+            yield Problem(path, line, f"rule {rule.id}: only a prompt asks for an axis or options")
+
+
+# A documentation prompt is a query to the clinician (AHIMA/ACDIS compliant query practice): it
+# names the clinical indicators and asks; it never mentions codes, coding rules or payment, which
+# belong in warnings, written for coders.
+_CODE_IN_TEXT = re.compile(r"\b[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?-?(?![0-9A-Za-z])")
+_THORACIC_LEVEL = re.compile(r"^T1[0-2]-?$")  # T10-T12 are vertebrae, not codes
+_CODING_TALK = re.compile(
+    r"\b(codes?|coded|coding|coder|billable|bill(?:ing|ed)?|payment|pay|paid|reimburs\w*|"
+    r"revenue|charges?|DRG|HCC|RAF|7th character|seventh character|specificity|"
+    r"documentation requirements?|query the provider)\b",
+    re.IGNORECASE,
+)
+
+
+def leading_wording(text: str) -> list[str]:
+    """Why a prompt's text is not a compliant query (empty when it is)."""
+    out = []
+    codes = [m for m in _CODE_IN_TEXT.finditer(text) if not _THORACIC_LEVEL.match(m.group(0))]
+    if codes:
+        out.append(f"names the code {codes[0].group(0)!r} (codes belong in warnings, for coders)")
+    if m := _CODING_TALK.search(text):
+        out.append(f"talks of coding or payment ({m.group(0)!r}); ask about the clinical facts")
+    return out
 
 
 # -- coding knowledge ------------------------------------------------------------------------------
 
 
-def _check_coding_knowledge(folders: list[Path], cs: CodeSet) -> Iterator[Problem]:
+def _check_coding_knowledge(
+    folders: list[Path], cs: CodeSet, alphabetic: AlphabeticIndex | None = None
+) -> Iterator[Problem]:
     from scribeplugin.concepts import is_concept
     from scribeplugin.knowledge import KnowledgeError, read_sources
-    from scribeplugin.knowledge.coding import CodingKnowledge
 
     folders = [f for f in folders if f.exists()]
     if not folders:
@@ -468,7 +520,21 @@ def _check_coding_knowledge(folders: list[Path], cs: CodeSet) -> Iterator[Proble
         if cs.get(bare) is None and cs.get(bare + "A") is None:
             yield Problem(file, int(line), f"coding knowledge: {_unknown(code, cs)}")
     named = [
-        *((c, f"support:{p}") for p, cs_ in k.support.items() for c in cs_),
+        *(
+            (c, f"support:{p}")
+            for p, cs_ in k.support.items()
+            if f"support:{p}" in k.origin
+            for c in cs_
+        ),
+        *((c, f"limb_conditions:{c}") for c in k.limb_conditions),
+        *((c, f"pain:{c}") for c in k.pain),
+        *(
+            (x, f"limb_conditions:{c}")
+            for c, limb in k.limb_conditions.items()
+            for r in limb.routes
+            for x in (r.site, r.structure, r.digit)
+            if x
+        ),
         *((c, f"contradicted_by:{x}") for x, cs_ in k.contradicted_by.items() for c in {x, *cs_}),
         *((c, f"confirm:{c}") for c in k.confirm),
         *((c, f"named:{c}") for c in k.named),
@@ -479,6 +545,36 @@ def _check_coding_knowledge(folders: list[Path], cs: CodeSet) -> Iterator[Proble
         if not is_concept(concept):
             file, _, line = k.origin[tag].rpartition(":")
             yield Problem(file, int(line), f"coding knowledge {tag}: unknown concept {concept!r}")
+    yield from _check_routes(k, alphabetic)
+
+
+def _check_routes(k: CodingKnowledge, alphabetic: AlphabeticIndex | None) -> Iterator[Problem]:
+    """Every route of the limbs (``coding.limbs``) walked in the Alphabetic Index: the path must
+    lead where the route says (a new index release that moves an entry is caught here)."""
+    if alphabetic is None:
+        return
+    routes = [
+        *((f"limb_conditions:{c}", r) for c, lc in k.limb_conditions.items() for r in lc.routes),
+        *((f"pain:{site}", r) for site, r in k.pain.items()),
+    ]
+    for tag, r in routes:
+        hit = alphabetic.lookup(*r.index)
+        got = hit.code if hit is not None else None
+        if got is None or _stem(got) != _stem(r.code):
+            file, _, line = k.origin[tag].rpartition(":")
+            path = " > ".join(r.index)
+            yield Problem(
+                file,
+                int(line) if line.isdigit() else 1,
+                f"coding knowledge {tag}: the Alphabetic Index path {path!r} leads to "
+                f"{got or 'no code'}"
+                + (f" ({hit.trail})" if hit is not None else "")
+                + f", not {r.code}",
+            )
+
+
+def _stem(code: str) -> str:
+    return code.rstrip("-").rstrip(".")
 
 
 # -- eval coverage --------------------------------------------------------------------------------

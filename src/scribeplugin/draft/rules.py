@@ -23,6 +23,7 @@ from scribeplugin.draft.types import (
     DraftContext,
     Evidence,
 )
+from scribeplugin.index.chunk import cited_code
 from scribeplugin.knowledge.coding import CodingKnowledge, default_coding
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ MISSING_PROMPTS: dict[str, Query] = {
     "laterality": Query(
         "hpi",
         "laterality",
-        'Which side are the symptoms documented as "{what}" on?',
+        'Which side is "{what}" on?',
         ("right", "left", "both sides", *OPEN),
     ),
     "encounter_type": Query(
@@ -73,6 +74,16 @@ MISSING_PROMPTS: dict[str, Query] = {
         'For the injury documented as "{what}": is this visit active treatment, or follow-up '
         "during routine healing?",
         ("active treatment", "routine healing follow-up", "a late effect (sequela)", *OPEN),
+    ),
+    "digit": Query(
+        "assessment",
+        "digit",
+        'Which finger or toe is documented as "{what}"?',
+    ),
+    "type": Query(
+        "assessment",
+        "type",
+        'The note documents "{what}" without its exact part or type. What does the clinician find?',
     ),
     "named_condition": Query(
         "assessment",
@@ -90,16 +101,21 @@ CONFIRM = Query(
 
 
 def citations_for_code(ctx: DraftContext, code: str) -> list[Citation]:
-    """The tabular entry of the code first, then its card's summary and context items."""
+    """The tabular entry of the code (of the code above it, for a code with its 7th
+    character: ``index.chunk.cited_code``) first, then its card's summary and context items,
+    then the Alphabetic Index entry the coding step looked it up by."""
     order = {"tabular": 0, "summary": 1, "context": 2, "tip": 3, "faq": 4, "pitfall": 5}
+    codes = {code, cited_code(ctx.codeset, code)}
     chunks = sorted(
-        (p for p in ctx.passages if p.code == code and p.kind in order),
+        (p for p in ctx.passages if p.code in codes and p.kind in order),
         key=lambda p: (order[p.kind], p.chunk_id),
     )
+    path = ctx.analysis.index_paths.get(code) if ctx.analysis else None
+    chunks += [p for p in ctx.passages if p.kind == "index" and p.item_id == path]
     seen: set[str] = set()
     out: list[Citation] = []
     for p in chunks:
-        if p.chunk_id not in seen and len(out) < 3:
+        if p.chunk_id not in seen and (len(out) < 3 or p.kind == "index"):
             seen.add(p.chunk_id)
             out.append(cite(p))
     return out

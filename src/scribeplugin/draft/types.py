@@ -38,19 +38,24 @@ class Evidence(_Model):
 
 
 class Citation(_Model):
-    """A retrieved chunk of guidance: a tabular entry or a card item."""
+    """A retrieved chunk of guidance: a tabular entry, a card item or an Alphabetic Index entry."""
 
     chunk_id: str
-    source: str = Field(description="'tabular' or the card file, e.g. 'cards/M53.87.md'")
+    source: str = Field(
+        description="'tabular', the card file (e.g. 'cards/M53.87.md') or 'alphabetic'"
+    )
     ref: str = Field(
-        description="the card item id, 'tabular:<CODE>', or '<CODE>/summary' for a card summary"
+        description="the card item id, 'tabular:<CODE>', '<CODE>/summary' for a card summary, or "
+        "'index:<path>' for an Alphabetic Index entry (e.g. 'index:Strain > low back')"
     )
     text: str
 
     @classmethod
     def of(cls, passage: Any) -> Citation:
         """The one way a retrieved passage becomes a citation."""
-        if passage.item_id:
+        if passage.kind == "index":
+            ref = f"index:{passage.item_id}"
+        elif passage.item_id:
             ref = passage.item_id
         elif passage.kind == "summary":
             ref = f"{passage.code}/summary"

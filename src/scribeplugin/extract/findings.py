@@ -13,7 +13,8 @@ How it works, in order (one module per step):
    from a clinician.
 4. ``places``: level, region and laterality are attached from the finding's own words or the
    nearest mention in the same unit (a root or lone vertebra takes its region from a segment
-   through it).
+   through it); a sited condition or symptom of the limbs takes its site, structure and digit
+   the same way ("MCL sprain", "pain in my right ring finger").
 5. ``dialogue``: a finding in a clinician's question takes its assertion from the answer, a
    patient's guess the clinician confirms is present, the clinician's assessment outweighs what
    others said, and what has resolved is historical.
@@ -116,8 +117,9 @@ class FindingExtractor:
         self.warm_up()
         assert self._pipeline is not None
         units = split_units(transcript)
-        raws = self._pipeline.targets(transcript, units, self._run_lock, deadline)
-        self._sites.attach(transcript, raws, deadline)
+        places: list[Raw] = []
+        raws = self._pipeline.targets(transcript, units, self._run_lock, deadline, places)
+        raws = self._sites.attach(transcript, raws, places, deadline)
         check(deadline, "in extraction")
         Dialogue(transcript, units, raws, self._pipeline.mentions.not_a_symptom).run()
         share_places(raws)
@@ -140,6 +142,9 @@ def _final(transcript: Transcript, r: Raw) -> Finding:
         level=r.level,
         region=r.region,
         laterality=r.laterality,
+        site=r.site,
+        structure=r.structure,
+        digit=r.digit,
         from_assessment=r.from_assessment,
         in_question=r.in_question,
         cues=tuple(r.cues),

@@ -53,9 +53,16 @@ class TargetSpans:
 
     def mark(self, doc: Doc) -> int:
         """Sets ``doc.ents`` (when anything matched) and returns how many there are."""
+        ents = self.spans(doc)
+        if ents:
+            doc.ents = ents
+        return len(ents)
+
+    def spans(self, doc: Doc) -> list[Span]:
+        """The spans ``mark`` would set, leaving ``doc.ents`` alone."""
         matches = self._engine(doc)
         if not matches:
-            return 0
+            return []
         by_label: dict[int, list[tuple[int, int, int]]] = {}
         for match in matches:
             by_label.setdefault(match[0], []).append(match)
@@ -66,6 +73,5 @@ class TargetSpans:
             spans.extend(
                 span(doc, start, end, label=label) for _, start, end in prune(by_label[key])
             )
-        ents = self._filter_spans(spans)  # longest first, as medspaCy prunes
-        doc.ents = ents
-        return len(ents)
+        out: list[Span] = self._filter_spans(spans)  # longest first, as medspaCy prunes
+        return out

@@ -69,6 +69,10 @@ class Raw:
     dropped: bool = False  # the dialogue showed it is not a finding after all
     reported: bool = False  # named by a document read out ("the report says ..."), not judged
     resolved: bool = False  # said to have resolved ("has cleared up", "it's completely gone")
+    site: str | None = None  # a limb site concept (site_knee), for a sited concept (places.py)
+    structure: str | None = None  # a structure concept of that site (structure_mcl)
+    digit: str | None = None  # which finger or toe (digit_index)
+    needs_site: bool = False  # an ``unsited`` veto holds: no finding unless it takes a site
 
 
 _Test = Callable[["Span", str, str], bool]
@@ -118,8 +122,17 @@ class Mentions:
 
     def __init__(self, knowledge: ExtractionKnowledge) -> None:
         k = self.k = knowledge
+        # An ``unsited`` veto is decided once places are known (places.Sites.attach): its
+        # other tests mark the finding ``needs_site`` here.
         self._vetoes: dict[str, list[list[_Test]]] = {
-            t.label: [_veto_tests(k, v) for v in t.veto] for t in k.targets.values() if t.veto
+            t.label: [_veto_tests(k, v) for v in t.veto if not v.unsited]
+            for t in k.targets.values()
+            if t.veto
+        }
+        self._unsited: dict[str, list[list[_Test]]] = {
+            t.label: [_veto_tests(k, v) for v in t.veto if v.unsited]
+            for t in k.targets.values()
+            if any(v.unsited for v in t.veto)
         }
         self._resolve = {
             t.label: callback("resolve", t.resolve) for t in k.targets.values() if t.resolve
@@ -164,10 +177,10 @@ class Mentions:
             Span(doc, joint + 1, ent.end, label=second),
         ]
 
-    def _vetoed(self, label: str, ent: Span, prev: str, nxt: str) -> bool:
-        return any(
-            all(test(ent, prev, nxt) for test in tests) for tests in self._vetoes.get(label, ())
-        )
+    def _vetoed(
+        self, label: str, ent: Span, prev: str, nxt: str, vetoes: dict[str, list[list[_Test]]]
+    ) -> bool:
+        return any(all(test(ent, prev, nxt) for test in tests) for tests in vetoes.get(label, ()))
 
     def read(self, ent: Span, unit: Unit, ui: int, mods: tuple[Any, ...] = ()) -> Raw | None:
         """The raw finding of one match, or None when it is not one."""
@@ -176,7 +189,7 @@ class Mentions:
         prev = doc[ent.start - 1].lower_ if ent.start > 0 else ""
         after = ent.end + (ent.end < len(doc) and doc[ent.end].text in ("-", "–"))
         nxt = doc[after].lower_ if after < len(doc) else ""
-        if self._vetoed(label, ent, prev, nxt):
+        if self._vetoed(label, ent, prev, nxt, self._vetoes):
             return None
         resolve = self._resolve.get(label)
         concept = resolve(ent, self.k) if resolve is not None else label.lower()
@@ -188,12 +201,35 @@ class Mentions:
             return None
         if concept == "level" and normalize.parse_level(ent.text) is None:
             return None
-        if concept.upper() != label and self._vetoed(concept.upper(), ent, prev, nxt):
+        if concept.upper() != label and self._vetoed(concept.upper(), ent, prev, nxt, self._vetoes):
             return None
+        raw = self.reading(ent, concept, unit, ui, mods)
+        labels = {label, concept.upper()}
+        raw.needs_site = any(self._vetoed(lb, ent, prev, nxt, self._unsited) for lb in labels)
+        return raw
+
+    def place(self, span: Span, unit: Unit, ui: int) -> Raw:
+        """A site, structure or digit named in a unit, read for where findings are."""
+        concept = span.label_.lower()
+        return Raw(
+            concept,
+            self.k.concepts[concept].category,
+            span.label_,
+            unit.start + span.start_char,
+            unit.start + span.end_char,
+            ui,
+            unit.speaker,
+            unit.turn_index,
+        )
+
+    def reading(
+        self, ent: Span, concept: str, unit: Unit, ui: int, mods: tuple[Any, ...] = ()
+    ) -> Raw:
+        """``ent`` read as ``concept`` (a concept id), with the assertion its modifiers give."""
         raw = Raw(
             concept,
-            known.category,
-            label,
+            self.k.concepts[concept].category,
+            ent.label_,
             unit.start + ent.start_char,
             unit.start + ent.end_char,
             ui,

@@ -21,7 +21,7 @@ from scribeplugin.extract.mentions import Mentions, Raw
 from scribeplugin.extract.patterns import index_medspacy_matcher
 from scribeplugin.extract.transcript import Transcript
 from scribeplugin.extract.units import Unit
-from scribeplugin.knowledge.extraction import ExtractionKnowledge
+from scribeplugin.knowledge.extraction import Category, ExtractionKnowledge
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -105,11 +105,39 @@ class NlpPipeline:
         # ConText keeps its rules in a MedspacyMatcher (private attribute; medspacy is pinned).
         if not index_medspacy_matcher(getattr(self.context, "_ConText__matcher", None)):
             log.warning("ConText runs on spaCy's Matcher: slower, same results")
-        self.targets_matcher = TargetSpans(nlp, rules.build_target_rules(knowledge))
+        target_rules = rules.build_target_rules(knowledge)
+        self.targets_matcher = TargetSpans(nlp, target_rules)
+        # The limbs' sites, structures and digits, matched again on their own where a sited
+        # target was found: "knee pain" is one target, and its knee is read from it here.
+        place_labels = {
+            rules.label_of(c.id)
+            for c in knowledge.concepts.values()
+            if c.category in (Category.site, Category.structure, Category.digit)
+        }
+        self._sited_labels = {rules.label_of(c.id) for c in knowledge.concepts.values() if c.sited}
+        self.places_matcher = TargetSpans(
+            nlp, {label: rs for label, rs in target_rules.items() if label in place_labels}
+        )
         self.tag_laterality = LateralityTagger(knowledge)
         self.mentions = Mentions(knowledge)
         self.nlp = nlp
         log.info("medspaCy pipeline ready (%d target rules)", self.targets_matcher.n_rules)
+
+    def unit_doc(self, text: str) -> Doc:
+        """The tokens of one unit, "left"/"right" tagged where they name a side."""
+        doc: Doc = self.nlp.make_doc(text)
+        lowered = text.lower()
+        if "left" in lowered or "right" in lowered:
+            self.tag_laterality(doc)
+        return doc
+
+    def run_context(self, doc: Doc) -> Doc:
+        """ConText over the targets of a unit's doc (``doc.ents``), the unit as its one sentence."""
+        doc[0].is_sent_start = True  # one unit, one sentence: ConText's scope
+        if len(doc) > 1:
+            doc[1].is_sent_start = False
+        out: Doc = self.context(doc)
+        return out
 
     def targets(
         self,
@@ -117,27 +145,26 @@ class NlpPipeline:
         units: list[Unit],
         lock: threading.Lock,
         deadline: Deadline | None = None,
+        places: list[Raw] | None = None,
     ) -> list[Raw]:
         """The raw findings of every unit, with the assertion ConText gives them. ``lock`` is
         held for one unit at a time (spaCy's matchers and our automaton are not thread-safe);
-        the deadline is checked between units."""
+        the deadline is checked between units. With ``places``, every site, structure and digit
+        named in a unit that has a sited finding is added to it, inside other targets too (for
+        ``places.Sites.attach``)."""
         out: list[Raw] = []
-        make_doc = self.nlp.make_doc
         mentions = self.mentions
         for ui, unit in enumerate(units):
             check(deadline, "in extraction")
-            text = transcript.text[unit.start : unit.end]
             with lock:
-                doc = make_doc(text)
-                lowered = text.lower()
-                if "left" in lowered or "right" in lowered:
-                    self.tag_laterality(doc)
+                doc = self.unit_doc(transcript.text[unit.start : unit.end])
                 if not self.targets_matcher.mark(doc):
                     continue
-                doc[0].is_sent_start = True  # one unit, one sentence: ConText's scope
-                if len(doc) > 1:
-                    doc[1].is_sent_start = False
-                doc = self.context(doc)
+                doc = self.run_context(doc)
+                if places is not None and any(e.label_ in self._sited_labels for e in doc.ents):
+                    places.extend(
+                        mentions.place(span, unit, ui) for span in self.places_matcher.spans(doc)
+                    )
                 for ent in doc.ents:
                     mods = tuple(ent._.modifiers)
                     for span in mentions.split(ent):

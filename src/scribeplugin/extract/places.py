@@ -51,6 +51,8 @@ class Sites:
         ]
         self.own_region = {c.id: c.own_region for c in knowledge.concepts.values() if c.own_region}
         self.lone_level = {c.id: c.lone_level for c in knowledge.concepts.values()}
+        self.sited = {c.id for c in knowledge.concepts.values() if c.sited}
+        self.site_of = {c.id: c.site for c in knowledge.concepts.values() if c.site}
 
     def region_of_level(self, level: str) -> str | None:
         """The region concept a level (or range of levels) lies in; None when it cannot be told.
@@ -93,10 +95,16 @@ class Sites:
         return None
 
     def attach(
-        self, transcript: Transcript, raws: list[Raw], deadline: Deadline | None = None
-    ) -> None:
+        self,
+        transcript: Transcript,
+        raws: list[Raw],
+        places: Iterable[Raw] = (),
+        deadline: Deadline | None = None,
+    ) -> list[Raw]:
         """Level, region and laterality: the finding's own words first, then the nearest
-        mention.
+        mention; the limb site of a sited finding (:meth:`_site`) from ``places``, the sites,
+        structures and digits named in its unit. Returns the findings that stay: one whose
+        ``unsited`` veto held and that took no site is none.
 
         A level that names one vertebra or one root ("L5") is not a segment: an L5 root can be
         compressed at L4-L5 or at L5-S1, so the region comes from a segment through it named in
@@ -142,6 +150,74 @@ class Sites:
                     r.region = r.region or self.own_region.get(r.concept)
                 if r.category in _LATERAL_CATS and r.laterality is None:
                     r.laterality = self.laterality_in(own) or _nearest_concept(r, sides)
+        by_unit_places: dict[int, list[Raw]] = {}
+        for p in places:
+            by_unit_places.setdefault(p.unit, []).append(p)
+        for r in raws:
+            if r.concept in self.sited:
+                self._site(r, by_unit_places.get(r.unit, []), by_unit.get(r.unit, []), text)
+        return [r for r in raws if not (r.needs_site and r.site is None)]
+
+    def _site(self, r: Raw, places: list[Raw], unit_raws: list[Raw], text: str) -> None:
+        """Site, structure and digit of a sited finding: from its own words ("knee sprain",
+        "MCL tear"), else from those of its clause nearest it, else the nearest in its unit.
+
+        A spine word nearer than any site keeps the finding the spine's ("a strain of the low
+        back, and my knee hurts"). A structure gives its site and a digit its site; a site word
+        beside a structure of another site wins ("the collateral ligament of the elbow"), the
+        structure is dropped. A finding that takes a site is no longer the spine's.
+        """
+        own = [p for p in places if r.start <= p.start and p.end <= r.end]
+        if not own and self.region_in(text[r.start : r.end]):
+            return  # "lumbar strain"
+        if own:
+            chosen = own
+        else:
+            near = _nearest(r, places)
+            if near is None:
+                return
+            spine = _nearest(
+                r,
+                (
+                    o
+                    for o in unit_raws
+                    if o.category in (Category.region, Category.level)
+                    or (o.region is not None and o.category == Category.symptom)
+                ),
+            )
+            if spine is not None and _distance(r, spine) < _distance(r, near):
+                return
+            clause = [p for p in places if not _CLAUSE_BREAK.search(_between(text, r, p))]
+            chosen = clause or [near]
+        by_cat: dict[Category, list[Raw]] = {}
+        for p in sorted(chosen, key=lambda p: _distance(r, p)):
+            by_cat.setdefault(p.category, []).append(p)
+        if own and Category.digit not in by_cat:
+            # "trigger finger of the right ring finger": the own words name the site, the
+            # clause names which finger
+            clause = [p for p in places if not _CLAUSE_BREAK.search(_between(text, r, p))]
+            digits = [p for p in clause if p.category == Category.digit]
+            if digits:
+                by_cat[Category.digit] = sorted(digits, key=lambda p: _distance(r, p))
+        site = by_cat[Category.site][0].concept if Category.site in by_cat else None
+        structure = by_cat[Category.structure][0].concept if Category.structure in by_cat else None
+        digit = by_cat[Category.digit][0].concept if Category.digit in by_cat else None
+        if structure is not None:
+            if site is not None and self.site_of.get(structure) != site:
+                structure = None  # the site word wins
+            else:
+                site = self.site_of.get(structure)
+        if digit is not None:
+            digit_site = self.site_of.get(digit)
+            if site is None or site in ("site_hand", "site_foot", digit_site):
+                site = digit_site
+            else:
+                digit = None
+        if site is None:
+            return
+        r.site, r.structure, r.digit = site, structure, digit
+        r.region, r.level = None, None
+        r.cues.append(f"site:{site}")
 
     def _place(
         self, r: Raw, level: str, unit_levels: _ByStart, turn_levels: _ByStart, text: str
@@ -234,6 +310,14 @@ def _same_clause(r: Raw, through: list[Raw], text: str) -> list[Raw]:
     return [o for o in through if id(o) in keep]
 
 
+def _distance(a: Raw, b: Raw) -> int:
+    return max(0, b.start - a.end, a.start - b.end)
+
+
+def _between(text: str, a: Raw, b: Raw) -> str:
+    return text[a.end : b.start] if a.end <= b.start else text[b.end : a.start]
+
+
 def _nearest(r: Raw, others: Iterable[Raw]) -> Raw | None:
     best = None
     best_d = None
@@ -249,6 +333,26 @@ def _nearest(r: Raw, others: Iterable[Raw]) -> Raw | None:
 def _nearest_concept(r: Raw, others: list[Raw]) -> str | None:
     o = _nearest(r, others)
     return o.concept if o else None
+
+
+def _share_site(group: list[Raw]) -> None:
+    """A sited condition named without a site ("Assessment: osteoarthritis.") takes the site
+    its other mentions agree on, with their structure and digit when those agree too; a
+    mention that names a spine region keeps it."""
+    donors = [r for r in group if r.site is not None]
+    if not donors or len({r.site for r in donors}) != 1:
+        return
+    structures = {r.structure for r in donors}
+    digits = {r.digit for r in donors}
+    sides = {r.laterality for r in donors}
+    for r in group:
+        if r.site is None and r.region is None:
+            r.site = donors[0].site
+            if r.laterality is None and len(sides) == 1:
+                r.laterality = next(iter(sides))
+            r.structure = structures.pop() if len(structures) == 1 else None
+            r.digit = digits.pop() if len(digits) == 1 else None
+            r.cues.append("site:from another mention")
 
 
 def same_place(a: str, b: str) -> bool:
@@ -274,6 +378,7 @@ def share_places(raws: list[Raw]) -> None:
         ):
             by_concept.setdefault(r.concept, []).append(r)
     for group in by_concept.values():
+        _share_site(group)
         donors = [r for r in group if r.region is not None]
         regions = {r.region for r in donors}
         if len(regions) != 1:

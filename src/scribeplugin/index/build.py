@@ -1,9 +1,10 @@
 """Build the index (incrementally) and tell whether it is current.
 
-A build chunks the code set and the cards for one scope, embeds only the chunk ids the
-collection does not hold, deletes the ids nobody wants any more, rebuilds BM25 (a second or
-two) and writes a manifest. Running it twice in a row embeds nothing. ``index_status`` compares
-the manifest with what the corpus would produce now and names the command that fixes it.
+A build chunks the code set, the cards and the Alphabetic Index for one scope, embeds only the
+chunk ids the collection does not hold, deletes the ids nobody wants any more, rebuilds BM25 (a
+second or two) and writes a manifest. Running it twice in a row embeds nothing.
+``index_status`` compares the manifest with what the corpus would produce now and names the
+command that fixes it.
 
 On disk, under ``<data_dir>/index``::
 
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from scribeplugin.alphabetic import get_alphabetic
 from scribeplugin.codeset import CodeSet, get_codeset
 from scribeplugin.config import Scope, Settings
 from scribeplugin.corpus.cards import load_cards
@@ -177,7 +179,8 @@ def plan_index(
     codeset = codeset or get_codeset(settings.code_list_path, settings.tabular_xml_path)
     version = read_corpus_version(settings.corpus_dir)
     cards = load_cards(settings.corpus_dir)
-    chunks = build_chunks(codeset, cards, scope)
+    alphabetic = get_alphabetic(settings.index_xml_path, settings.corpus_dir)
+    chunks = build_chunks(codeset, cards, scope, alphabetic)
     name = collection_name(scope, model, codeset.release.fiscal_year, version)
     return IndexPlan(scope, name, codeset, version, chunks)
 

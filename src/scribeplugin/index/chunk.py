@@ -1,4 +1,5 @@
-"""Chunks: the unit of retrieval, one per tabular item in scope and one per card item or summary.
+"""Chunks: the unit of retrieval, one per tabular item in scope, one per card item or summary,
+and one per Alphabetic Index entry whose code is in scope ("Strain > low back -> S39.012").
 
 A chunk id is the sha256 of its text, the text that is embedded and its sorted metadata, so the
 same content always gets the same id and re-indexing is idempotent: a build embeds only ids the
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import yaml
 
@@ -21,7 +22,10 @@ from scribeplugin.config import Scope
 from scribeplugin.corpus.cards import Card, CardItem
 from scribeplugin.errors import CorpusError
 
-ChunkKind = Literal["tabular", "tip", "pitfall", "context", "faq", "summary"]
+if TYPE_CHECKING:
+    from scribeplugin.alphabetic import AlphabeticIndex, IndexTerm
+
+ChunkKind = Literal["tabular", "tip", "pitfall", "context", "faq", "summary", "index"]
 CHUNK_KINDS: tuple[str, ...] = get_args(ChunkKind)
 MetaValue = str | int | bool
 Metadata = Mapping[str, MetaValue]
@@ -41,7 +45,27 @@ SCOPE_ROOTS: dict[Scope, tuple[str, ...] | None] = {
         "S39",
         "Q76",
     ),
-    Scope.musculoskeletal: ("13", "S10-S19", "S20-S29", "S30-S39", "Q76"),
+    # The orthopedic clinic: chapter 13, the injuries from the neck to the foot, the nerve
+    # entrapments of the limbs (carpal and cubital tunnel), aftercare after a joint replacement
+    # and the joint's status, psoriatic arthritis.
+    Scope.musculoskeletal: (
+        "13",
+        "S10-S19",
+        "S20-S29",
+        "S30-S39",
+        "S40-S49",
+        "S50-S59",
+        "S60-S69",
+        "S70-S79",
+        "S80-S89",
+        "S90-S99",
+        "G56",
+        "G57",
+        "Z47.1",
+        "Z96.6",
+        "L40.5",
+        "Q76",
+    ),
     Scope.all: None,
 }
 
@@ -99,17 +123,29 @@ def chunk_id(text: str, embed_text: str, metadata: Metadata) -> str:
 
 
 def scope_entries(codeset: CodeSet, scope: Scope) -> Iterator[CodeEntry]:
-    """The tabular items a scope indexes, in tabular order, each once."""
+    """The tabular items a scope indexes, in tabular order, each once.
+
+    A code with its 7th character (S83.241A, an "extended subcategory") is not an item of its
+    own: the tabular list states everything about it at the code above it (S83.241: its title,
+    notes and the 7th characters that apply), which is the chunk cited for it
+    (:func:`cited_code`). That keeps the injury chapter's 45,000 such codes out of the index.
+    """
     roots = SCOPE_ROOTS[scope]
-    if roots is None:
-        yield from codeset.codes()
-        return
     seen: set[str] = set()
-    for root in roots:
+    for root in roots or (None,):
         for entry in codeset.codes(under=root):
-            if entry.code not in seen:
+            if entry.kind != "extended subcategory" and entry.code not in seen:
                 seen.add(entry.code)
                 yield entry
+
+
+def cited_code(codeset: CodeSet, code: str) -> str:
+    """The code whose tabular chunk speaks for ``code``: itself, or for a code with its 7th
+    character the code above it (:func:`scope_entries`)."""
+    entry = codeset.get(code)
+    if entry is not None and entry.kind == "extended subcategory" and entry.parent:
+        return entry.parent
+    return code
 
 
 def _category(code: str, kind: str) -> str:
@@ -199,11 +235,73 @@ def _item_text(item: CardItem) -> str:
     return f"{_ITEM_LABELS[item.kind]}: {item.full_text}"
 
 
-def build_chunks(codeset: CodeSet, cards: Iterable[Card], scope: Scope) -> list[Chunk]:
-    """Every chunk of a scope: tabular items first (tabular order), then cards (by code)."""
-    chunks = [tabular_chunk(e, codeset) for e in scope_entries(codeset, scope)]
+def index_chunk(
+    entry: IndexTerm, codeset: CodeSet, release: str, booked: Sequence[str] | None = None
+) -> Chunk:
+    """An Alphabetic Index entry with a code: ``Strain > low back -> S39.012``, then the
+    nonessential modifiers along its path. ``booked`` is the path as the book prints it, each term
+    with its modifiers (``Sprain (joint) (ligament)``, ``lumbar (spine)``); the model embeds that,
+    BM25 reads the text.
+
+    ``item_id`` is the path: it names the entry (a citation's ref is ``index:<path>``). ``code``
+    is the tabular item the entry points to, without the index's trailing ``-``;
+    ``index_code`` keeps the code as the index gives it.
+    """
+    if entry.code is None or entry.code_stem is None:
+        raise ValueError(f"index entry {entry.path_text!r} has no code")
+    booked = list(booked or entry.path)
+    code = normalize(entry.code_stem)
+    item = codeset.lookup(code)
+    text = f"{entry.path_text} -> {entry.code}"
+    modified = [b for b, name in zip(booked, entry.path, strict=True) if b != name]
+    if modified:
+        text += f"\nNonessential modifiers: {'; '.join(modified)}"
+    metadata: dict[str, MetaValue] = {
+        "code": code,
+        "kind": "index",
+        "item_id": entry.path_text,
+        "source": "alphabetic",
+        "code_set": codeset.release.name,
+        "index_release": release,
+        "index_code": entry.code,
+        "block": codeset.block(code) or "",
+        "category": _category(code, item.kind),
+        "billable": item.billable,
+    }
+    return Chunk.make(text, ", ".join(booked), metadata)
+
+
+def index_chunks(alphabetic: AlphabeticIndex, codeset: CodeSet, in_scope: set[str]) -> list[Chunk]:
+    """A chunk per index entry whose code is a tabular item in ``in_scope``, in index order."""
+    release = alphabetic.release.name
+    out: list[Chunk] = []
+
+    def visit(term: IndexTerm, above: tuple[str, ...]) -> None:
+        booked = (*above, " ".join([term.name, *(f"({m})" for m in term.modifiers if term.title)]))
+        if term.code_stem and normalize(term.code_stem) in in_scope:
+            out.append(index_chunk(term, codeset, release, booked))
+        for child in term.children:
+            visit(child, booked)
+
+    for main in alphabetic.main_terms:
+        visit(main, ())
+    return out
+
+
+def build_chunks(
+    codeset: CodeSet,
+    cards: Iterable[Card],
+    scope: Scope,
+    alphabetic: AlphabeticIndex | None = None,
+) -> list[Chunk]:
+    """Every chunk of a scope: tabular items first (tabular order), then cards (by code), then
+    the Alphabetic Index entries whose code the scope holds (index order)."""
+    entries = list(scope_entries(codeset, scope))
+    chunks = [tabular_chunk(e, codeset) for e in entries]
     for card in cards:
         chunks.extend(card_chunks(card, codeset))
+    if alphabetic is not None:
+        chunks.extend(index_chunks(alphabetic, codeset, {e.code for e in entries}))
     unique: dict[str, Chunk] = {}
     for c in chunks:
         unique.setdefault(c.id, c)

@@ -102,6 +102,9 @@ class LimbCondition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     routes: tuple[Route, ...] = Field(min_length=1)
     injury: bool = False
+    # coded only from the clinician's assessment: a sign an exam also names ("bruising",
+    # "some effusion") or a status a visit may only mention ("how is your knee replacement?")
+    assessed: bool = False
     # what a careless coder might pick instead (lets the pitfall rules about them fire)
     naive: tuple[str, ...] = ()
 
@@ -261,7 +264,20 @@ class CodingKnowledge:
             k._merge("pain", section.limbs.pain, k.pain, where)
             k._merge("limb_conditions", section.limbs.conditions, k.limb_conditions, where)
         k.explains_low_back = tuple(dict.fromkeys(low_back))
+        k._derive_limb_support()
         return k
+
+    def _derive_limb_support(self) -> None:
+        """A limb condition carries the codes its routes lead to, limb pain the pain codes
+        (unless the ``support`` table says otherwise for a prefix)."""
+        derived: dict[str, set[str]] = {}
+        for concept, limb in self.limb_conditions.items():
+            for r in limb.routes:
+                derived.setdefault(r.code.rstrip("-").rstrip("."), set()).add(concept)
+        for route in self.pain.values():
+            derived.setdefault(route.code.rstrip("-").rstrip("."), set()).add("limb_pain")
+        for prefix, concepts in derived.items():
+            self.support.setdefault(prefix, frozenset(concepts))
 
     def _merge(self, name: str, new: Mapping[str, Any], into: dict[str, Any], where: str) -> None:
         for key, value in new.items():
@@ -284,7 +300,8 @@ class CodingKnowledge:
     def codes(self) -> Iterable[tuple[str, str]]:
         """Every (code, where) the coding knowledge names, for the lint."""
         for prefix in self.support:
-            yield prefix, self.origin[f"support:{prefix}"]
+            if f"support:{prefix}" in self.origin:  # not the support derived from the routes
+                yield prefix, self.origin[f"support:{prefix}"]
         for concept, code in self.confirm.items():
             yield code, self.origin[f"confirm:{concept}"]
         for concept, named in self.named.items():

@@ -87,6 +87,7 @@ CALLBACKS: dict[str, frozenset[str]] = {
 }
 # What the engines look up by name.
 REQUIRED_VOCABULARY = (
+    "SPINE_PLACE",
     "LATERAL_BODY",
     "LAT_BEFORE",
     "LAT_PREP",
@@ -164,6 +165,9 @@ class Veto(_Model):
     unit_matches: list[str] = []  # regexes (@NAME or re:...) all found in the unit
     unit_lacks: list[str] = []  # regexes none of which is found in the unit
     callback: str | None = None
+    # the veto holds only when the finding takes no site from its clause (extract/places.py):
+    # "strained my arm" is no spine strain, "strained my knee" is a knee strain
+    unsited: bool = False
 
     @field_validator("unit_matches", "unit_lacks", mode="before")
     @classmethod

@@ -223,10 +223,22 @@ class _References:
                 if c.category not in (Category.region, Category.laterality):
                     yield where.issue(f"concept {cid}: named_by is for regions and sides")
                 yield from _regex_issue(where, c.named_by, f"concept {cid} named_by")
+            yield from self._site_refs(cid, c, where)
             if c.min_days is not None and cid != "chronic":
                 yield where.issue(f"concept {cid}: min_days is for the chronic concept")
         if self.k.concepts.get("chronic") and self.k.concepts["chronic"].min_days is None:
             yield self._where("concepts", "chronic").issue("concept chronic needs min_days")
+
+    def _site_refs(self, cid: str, c: Concept, where: Where) -> Iterator[Issue]:
+        """``sited`` is for conditions and symptoms; a structure or digit names its site."""
+        if c.sited and c.category not in (Category.condition, Category.symptom):
+            yield where.issue(f"concept {cid}: sited is for conditions and symptoms")
+        if c.category in (Category.structure, Category.digit):
+            site = self.k.concepts.get(c.site) if c.site else None
+            if site is None or site.category != Category.site:
+                yield where.issue(f"concept {cid}: a {c.category} needs site: a site concept")
+        elif c.site is not None:
+            yield where.issue(f"concept {cid}: site is for structures and digits")
 
     def _concept_ref(self, where: Where, name: str, what: str) -> Iterator[Issue]:
         if name not in self.k.concepts:
@@ -288,6 +300,9 @@ class _References:
     def _veto(self, where: Where, name: str, veto: Veto) -> Iterator[Issue]:
         what = f"target {name} veto"
         yield from self._callback(where, "veto", veto.callback)
+        concept = self.k.concepts.get(name)
+        if veto.unsited and (concept is None or not concept.sited):
+            yield where.issue(f"{what}: unsited is for the targets of sited concepts")
         for words in (veto.previous, veto.previous_not, veto.next):
             if words is not None:
                 yield from self._refs(where, words, what)

@@ -14,10 +14,9 @@ from scribeplugin.api.deps import RetrieverDep
 from scribeplugin.api.schemas import PassageOut, SearchResponse
 from scribeplugin.api.text import Line, Text
 from scribeplugin.errors import InputError
+from scribeplugin.index.chunk import ChunkKind
 
 router = APIRouter(prefix="/v1", tags=["search"])
-
-Kind = Literal["tabular", "tip", "pitfall", "context", "faq", "summary"]
 
 
 @router.get("/search", response_model=SearchResponse)
@@ -26,7 +25,7 @@ def search(  # sync: FastAPI runs it in its thread pool, off the event loop
     q: Annotated[Text, Query(min_length=1, max_length=2000, description="free text")],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid",
-    kind: Annotated[list[Kind] | None, Query(description="only these chunk kinds")] = None,
+    kind: Annotated[list[ChunkKind] | None, Query(description="only these chunk kinds")] = None,
     code: Annotated[
         list[Line] | None,
         Query(max_length=16, description="only codes under these prefixes or blocks"),
