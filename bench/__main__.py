@@ -13,7 +13,14 @@ import sys
 
 from scribeplugin.config import apply_offline_environment
 
-BENCHES = ("index_retrieval", "embedders", "suggest_latency", "serve_load", "baseline")
+BENCHES = (
+    "index_retrieval",
+    "embedders",
+    "suggest_latency",
+    "serve_load",
+    "baseline",
+    "bounded_work",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,9 +71,12 @@ class Server:
         python: str = sys.executable,
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
+        extra: dict[str, str] | None = None,
     ) -> None:
         """``python``, ``env`` and ``cwd``: another checkout's venv and settings (the baseline
-        bench); by default this one's, with the settings' scope, corpus and embedder."""
+        bench); by default this one's, with the settings' scope, corpus and embedder.
+        ``extra``: more ``SCRIBE_*`` settings for the server on top of those (timeouts,
+        limits)."""
         self.workers = workers
         self.port = free_port()
         self.log = log
@@ -90,6 +93,7 @@ class Server:
             "PROMETHEUS_MULTIPROC_DIR",
         ):
             env.pop(name, None)
+        env.update(extra or {})
         cmd = [
             python,
             "-m",

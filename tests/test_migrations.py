@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,10 @@ from scribeplugin.store import AuditRecord, AuditRow, Base, CardRow, FeedbackRow
 from tests.conftest import free_port
 
 HEAD = migrations.head()
+
+
+def _in_an_hour() -> datetime:
+    return datetime.now(UTC) + timedelta(hours=1)
 
 
 def _legacy(url: str) -> Store:
@@ -36,11 +41,14 @@ def test_a_new_database_gets_the_current_schema(db_url: str) -> None:
     assert migrations.state(store.engine).empty
     store.create_schema()
     found = migrations.state(store.engine)
-    assert found.current == HEAD == "0002" and found.up_to_date
-    assert {"suggest_audit", "cds_card", "feedback", "idempotency_key"} <= found.tables
+    assert found.current == HEAD == "0003" and found.up_to_date
+    tables = {"suggest_audit", "cds_card", "feedback", "idempotency_key", "cds_jwt_use"}
+    assert tables <= found.tables
     store.create_schema()  # again: nothing to do
     uniques = inspect(store.engine).get_unique_constraints("idempotency_key")
     assert [u["column_names"] for u in uniques] == [["tenant", "key"]]
+    jwt_key = inspect(store.engine).get_pk_constraint("cds_jwt_use")
+    assert jwt_key["constrained_columns"] == ["issuer", "jti"]
 
 
 def test_an_old_database_is_refused_until_db_upgrade(
@@ -62,17 +70,37 @@ def test_an_old_database_is_refused_until_db_upgrade(
     store.create_schema()
     assert [r["request_id"] for r in store.audit_rows()] == ["old-1"]  # the rows are kept
     assert store.count("idempotency_key") == 0
+    assert store.claim_jti("https://ehr.example", "jti-1", _in_an_hour())  # the new table works
 
 
 def test_one_revision_behind_is_refused_then_upgraded(db_url: str) -> None:
     store = Store(db_url)
     migrations.upgrade(store.engine, "0001")
-    with pytest.raises(SchemaError, match=r"at revision 0001.*needs revision 0002"):
+    with pytest.raises(SchemaError, match=r"at revision 0001.*needs revision 0003"):
         store.create_schema()
     assert store.upgrade_schema() == ("0001", HEAD)
     store.create_schema()
     migrations.downgrade(store.engine, "0001")  # and back, for a rollback
-    assert "idempotency_key" not in inspect(store.engine).get_table_names()
+    tables = inspect(store.engine).get_table_names()
+    assert "idempotency_key" not in tables and "cds_jwt_use" not in tables
+
+
+def test_the_jwt_table_comes_with_0003(db_url: str) -> None:
+    """A database at 0002 (idempotency keys, no JWT table) is refused, then upgraded to the
+    table that refuses replayed CDS Hooks JWTs; a downgrade to 0002 drops only that table."""
+    store = Store(db_url)
+    migrations.upgrade(store.engine, "0002")
+    with pytest.raises(SchemaError, match=r"at revision 0002.*needs revision 0003"):
+        store.create_schema()
+    assert store.upgrade_schema() == ("0002", HEAD)
+    store.create_schema()
+    assert store.claim_jti("https://ehr.example", "jti-1", _in_an_hour())
+    assert not store.claim_jti("https://ehr.example", "jti-1", _in_an_hour())  # a replay
+    assert store.claim_jti("https://other.example", "jti-1", _in_an_hour())  # another issuer
+    assert store.count("cds_jwt_use") == 2
+    migrations.downgrade(store.engine, "0002")
+    tables = inspect(store.engine).get_table_names()
+    assert "cds_jwt_use" not in tables and "idempotency_key" in tables
 
 
 def test_a_schema_from_a_newer_version_is_refused(db_url: str) -> None:
@@ -111,5 +139,5 @@ def test_the_server_refuses_to_start_on_an_old_schema(tmp_path: Path) -> None:
         [*cmd, "serve", "--port", port], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 2
-    assert "needs revision 0002" in done.stderr
+    assert "needs revision 0003" in done.stderr
     assert "run: scribeplugin db upgrade" in done.stderr

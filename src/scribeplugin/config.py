@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scribeplugin.errors import ConfigError
@@ -36,6 +38,64 @@ class Scope(StrEnum):
     spine = "spine"
     musculoskeletal = "musculoskeletal"
     all = "all"
+
+
+# Signature algorithms a trusted EHR may use: asymmetric only (an HMAC "key" would be a secret
+# shared with the EHR, and "none" is no signature). CDS Hooks asks for ES384 or RS384.
+JwtAlgorithm = Literal[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"
+]
+_TENANT_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class TrustedEhr(BaseModel):
+    """An EHR (CDS client) whose signed JWTs the CDS Hooks services accept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issuer: str = Field(
+        min_length=1, max_length=512, description="the 'iss' of its JWTs, exactly as it sends it"
+    )
+    jwks_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="where it publishes its public keys (a JWK Set): https://..., or http:// on "
+        "a loopback address",
+    )
+    jwks_file: Path | None = Field(default=None, description="its JWK Set as a local JSON file")
+    algorithms: tuple[JwtAlgorithm, ...] = Field(
+        default=("ES384", "RS384"), min_length=1, description="signature algorithms accepted"
+    )
+    tenant: str = Field(
+        pattern=_TENANT_NAME, description="the tenant its calls and their feedback belong to"
+    )
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> TrustedEhr:
+        if (self.jwks_url is None) == (self.jwks_file is None):
+            raise ValueError(
+                f"EHR {self.issuer!r}: give exactly one of jwks_url (its published JWK Set) "
+                "and jwks_file (a copy of it on disk)"
+            )
+        if self.jwks_url is not None:
+            parts = urlsplit(self.jwks_url)
+            if parts.scheme == "http" and not _loopback(parts.hostname or ""):
+                raise ValueError(
+                    f"EHR {self.issuer!r}: jwks_url must be https:// (http:// only on a "
+                    "loopback address): keys fetched in clear could be swapped in transit"
+                )
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"EHR {self.issuer!r}: jwks_url must be an https:// URL")
+        return self
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -166,7 +226,71 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="HTTP request body limit")
     request_timeout_s: float = Field(default=30.0, gt=0, le=600, description="per suggest call")
     max_concurrent_suggest: int = Field(
-        default=4, ge=1, le=256, description="pipeline calls run at once per worker; more queue"
+        default=4,
+        ge=1,
+        le=256,
+        description="pipeline calls run at once per worker; more queue, and long ones (over "
+        "40,000 characters or running over 1 s) stand aside for shorter ones (api.lane)",
+    )
+    # Connections, per worker (see ``scribeplugin.api.connections`` and the README's proxy
+    # settings): slow clients are cut off so they cannot hold connections or request slots.
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="a request's head must arrive within this many seconds of the connection "
+        "opening or of its first byte; else 408 and the connection is closed",
+    )
+    body_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="a request's body must arrive in full within this many seconds of its head; "
+        "else 408 and the connection is closed",
+    )
+    keep_alive_timeout_s: float = Field(
+        default=5.0, gt=0, le=300, description="an idle keep-alive connection is closed after this"
+    )
+    max_connections: int = Field(
+        default=256,
+        ge=8,
+        le=100_000,
+        description="open connections (and requests in progress) per worker; past it, 503",
+    )
+    max_header_bytes: int = Field(
+        default=65_536,
+        ge=4096,
+        le=1_048_576,
+        description="the largest request head (request line and headers); past it, 431",
+    )
+    # CDS Hooks authentication (``scribeplugin.api.cds_auth``). With trusted EHRs configured,
+    # the CDS Hooks services accept only their signed JWTs; without, API keys as elsewhere.
+    cds_ehrs: list[TrustedEhr] = Field(
+        default_factory=list,
+        description='JSON list of trusted EHRs: [{"issuer", "jwks_url" or "jwks_file", '
+        '"algorithms", "tenant"}]',
+    )
+    cds_ehrs_file: Path | None = Field(
+        default=None, description="a YAML or JSON file holding that list (added to cds_ehrs)"
+    )
+    cds_jwks_timeout_s: float = Field(
+        default=5.0, gt=0, le=60, description="connect and read timeout of a JWK Set fetch"
+    )
+    cds_jwks_cache_s: float = Field(
+        default=300.0,
+        ge=1,
+        le=86_400,
+        description="a fetched JWK Set is used this long; while the key server is down, for "
+        "as long again",
+    )
+    cds_jwt_leeway_s: float = Field(
+        default=30.0, ge=0, le=300, description="clock skew allowed on exp and iat"
+    )
+    cds_jwt_max_lifetime_s: int = Field(
+        default=3600,
+        ge=60,
+        le=86_400,
+        description="JWTs valid longer (exp - iat) are refused; CDS Hooks recommends 5 minutes",
     )
     cors_origins: str = Field(
         default="", description="comma-separated browser origins allowed to call the API ('*': any)"
@@ -206,6 +330,26 @@ class Settings(BaseSettings):
             )
         return self
 
+    def trusted_ehrs(self) -> list[TrustedEhr]:
+        """``cds_ehrs`` and those of ``cds_ehrs_file``; ConfigError (with the fix) if the file
+        cannot be read or an issuer is configured twice."""
+        ehrs = list(self.cds_ehrs)
+        if self.cds_ehrs_file is not None:
+            ehrs += _read_ehrs(self.cds_ehrs_file)
+        issuers = [e.issuer for e in ehrs]
+        twice = sorted({i for i in issuers if issuers.count(i) > 1})
+        if twice:
+            raise ConfigError(
+                f"SCRIBE_CDS_EHRS: the issuer {twice[0]!r} is configured twice; give each "
+                "trusted EHR once"
+            )
+        return ehrs
+
+    @model_validator(mode="after")
+    def _ehrs_file_is_readable(self) -> Settings:
+        self.trusted_ehrs()
+        return self
+
     @model_validator(mode="after")
     def _release_paths_come_in_pairs(self) -> Settings:
         if (self.code_list_path is None) != (self.tabular_xml_path is None):
@@ -231,6 +375,28 @@ class Settings(BaseSettings):
                 "server); see docs/llm.md, or set SCRIBE_DRAFTER=rules."
             )
         return self
+
+
+def _read_ehrs(path: Path) -> list[TrustedEhr]:
+    import yaml
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"Cannot read SCRIBE_CDS_EHRS_FILE={path} ({exc.strerror}).") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"SCRIBE_CDS_EHRS_FILE={path} is not YAML or JSON: {exc}") from None
+    try:
+        return TypeAdapter(list[TrustedEhr]).validate_python(data or [])
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(
+            f"SCRIBE_CDS_EHRS_FILE={path}: {problems}. Each entry needs issuer, jwks_url or "
+            "jwks_file, and tenant (algorithms optional)."
+        ) from None
 
 
 @lru_cache(maxsize=1)

@@ -47,3 +47,7 @@ class InputError(ScribeError):
 
 class DrafterError(ScribeError):
     """A drafter failed (timeout, HTTP error, unparseable reply)."""
+
+
+class DeadlineExceededError(ScribeError):
+    """A request ran past its deadline and stopped (``SCRIBE_REQUEST_TIMEOUT_S``)."""

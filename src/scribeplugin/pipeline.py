@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scribeplugin.alphabetic import get_alphabetic
 from scribeplugin.coding.analysis import Analysis
 from scribeplugin.config import Settings
+from scribeplugin.deadline import Deadline, check
 from scribeplugin.draft.rules import RulesDrafter
 from scribeplugin.draft.types import (
     Draft,
@@ -156,8 +157,11 @@ class Pipeline:
         drafter: str | None = None,
         date_of_service: date | None = None,
         request_id: str | None = None,
+        deadline: Deadline | None = None,
     ) -> SuggestResponse:
-        """One transcript in, one SuggestResponse out. Raises InputError on bad input."""
+        """One transcript in, one SuggestResponse out. Raises InputError on bad input, and
+        DeadlineExceededError once ``deadline`` has passed (checked between the steps and after
+        every unit of extraction), so a request nobody waits for any more stops working."""
         from scribeplugin.extract.transcript import parse_transcript
 
         timings: dict[str, float] = {}
@@ -176,15 +180,18 @@ class Pipeline:
             )
         with clock("parse"):
             transcript = parse_transcript(data, max_chars=self.settings.max_transcript_chars)
+        check(deadline, "after parsing")
         with clock("extract"):
-            findings = self.extractor.run(transcript)
+            findings = self.extractor.run(transcript, deadline)
         with clock("code"):
             analysis = Analysis.of(
                 findings, self.codeset, transcript.text, self.knowledge, self.alphabetic
             )
             candidates = analysis.candidates
+        check(deadline, "after coding")
         with clock("retrieve"):
             queries = build_queries(transcript, findings)
+            check(deadline, "before retrieval")
             passages = self._retrieve(queries)
             # The guidance of the coding step's candidates, whichever drafter writes the draft:
             # their tabular entries and cards, the rules about them, the uncertain conditions'.
@@ -197,17 +204,20 @@ class Pipeline:
                 codes=cited, item_ids=items, index_paths=analysis.index_paths.values()
             )
             passages = _merge(passages, found)
+        check(deadline, "after retrieval")
         ctx = DraftContext(
             transcript, findings, passages, self.rules, self.codeset, candidates, analysis
         )
         with clock("draft"):
             draft = self.drafters[name].draft(ctx)
+        check(deadline, "after drafting")
         with clock("guard"):
             if self.guard_enabled:
                 result = self.guard.check(draft, ctx)
                 draft, actions = result.draft, result.actions
             else:
                 actions = []
+        check(deadline, "after the guard")  # past it, nobody takes the answer
         notices = []
         if date_of_service is not None:
             notice = self.codeset.release.date_of_service_warning(date_of_service)

@@ -1,6 +1,6 @@
 """Feedback and audit store (SQLAlchemy 2.x): a SQLite file by default, PostgreSQL by URL.
 
-Three tables:
+The tables:
 
 - ``suggest_audit``: one row per suggest call (``/v1/suggest`` or a CDS Hooks service): request
   id, tenant, code-set release, engine (drafter, model, prompt version, index id, degraded), the
@@ -12,7 +12,9 @@ Three tables:
 - ``feedback``: accept / dismiss / override of one suggestion, prompt or warning, with the
   override code and reason;
 - ``idempotency_key``: the answer to a feedback call sent with an ``Idempotency-Key`` header,
-  unique per (tenant, key), so that a retried call returns it instead of writing again.
+  unique per (tenant, key), so that a retried call returns it instead of writing again;
+- ``cds_jwt_use``: the ``jti`` of every CDS Hooks JWT accepted, until it expires, so a token
+  is accepted once across every API process (replays are refused).
 
 The schema is Alembic's (``scribeplugin.migrations``): ``create_schema`` gives a new database
 the current schema and refuses an older one with the command that upgrades it.
@@ -48,6 +50,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
     select,
@@ -75,6 +78,7 @@ T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _RETRIES = 5
+PRUNE_EVERY_S = 60.0  # how often expired JWT ids are deleted
 
 
 class StoreError(ScribeError):
@@ -157,6 +161,16 @@ class IdempotencyRow(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class JwtUseRow(Base):
+    """A CDS Hooks JWT accepted once: its issuer and jti, kept until it expires."""
+
+    __tablename__ = "cds_jwt_use"
+
+    issuer: Mapped[str] = mapped_column(String(512), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 # -- records (what callers pass in and get back; never session-bound rows) ---------------------
@@ -281,6 +295,7 @@ class Store:
         if self.backend == "sqlite":
             _sqlite_pragmas(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._pruned_at = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -434,6 +449,30 @@ class Store:
 
         return self._retry(read)
 
+    def claim_jti(self, issuer: str, jti: str, expires_at: datetime) -> bool:
+        """Record a JWT's (issuer, jti) until ``expires_at``; False if it was recorded already
+        (a replay). The primary key decides, so this holds across processes and hosts.
+        Expired entries are deleted now and then."""
+
+        def write() -> bool:
+            try:
+                with self._session() as s:
+                    s.add(JwtUseRow(issuer=issuer, jti=jti, expires_at=expires_at))
+            except IntegrityError:
+                return False
+            return True
+
+        claimed = self._retry(write)
+        now = time.monotonic()
+        if now - self._pruned_at > PRUNE_EVERY_S:
+            self._pruned_at = now
+            self._retry(self._prune_jtis)
+        return claimed
+
+    def _prune_jtis(self) -> None:
+        with self._session() as s:
+            s.execute(delete(JwtUseRow).where(JwtUseRow.expires_at < datetime.now(UTC)))
+
     # -- reads ----------------------------------------------------------------------------------
 
     def request(self, request_id: str) -> RequestInfo | None:
@@ -465,13 +504,15 @@ class Store:
         return self._retry(read)
 
     def count(
-        self, table: Literal["suggest_audit", "feedback", "cds_card", "idempotency_key"]
+        self,
+        table: Literal["suggest_audit", "feedback", "cds_card", "idempotency_key", "cds_jwt_use"],
     ) -> int:
         model = {
             "suggest_audit": AuditRow,
             "feedback": FeedbackRow,
             "cds_card": CardRow,
             "idempotency_key": IdempotencyRow,
+            "cds_jwt_use": JwtUseRow,
         }[table]
 
         def read() -> int:

@@ -275,3 +275,29 @@ def test_bad_feedback(client: TestClient, cards: list[dict[str, Any]]) -> None:
         },
     )
     assert r.status_code == 422
+
+
+def test_a_cards_feedback_is_taken_only_at_its_own_service(
+    client: TestClient, store: Store, cards: list[dict[str, Any]]
+) -> None:
+    """The cards came from scribeplugin-transcript: the discharge service's feedback URL refuses
+    them, naming the right one, and records nothing."""
+    feedback = {
+        "feedback": [
+            {
+                "card": cards[-1]["uuid"],
+                "outcome": "overridden",
+                "outcomeTimestamp": "2026-11-24T18:41:03Z",
+            }
+        ]
+    }
+    before = store.count("feedback")
+    r = client.post("/cds-services/scribeplugin-encounter-discharge/feedback", json=feedback)
+    assert r.status_code == 404, r.text
+    error = r.json()["error"]
+    assert error["type"] == "unknown_card"
+    assert "/cds-services/scribeplugin-transcript/feedback" in error["message"]
+    assert store.count("feedback") == before
+    r = client.post("/cds-services/scribeplugin-transcript/feedback", json=feedback)
+    assert r.status_code == 200, r.text
+    assert store.count("feedback") == before + 1

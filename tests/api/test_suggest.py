@@ -138,7 +138,7 @@ BAD: list[tuple[str, Any, dict[str, str], int, str]] = [
         json.dumps({"transcript": "Doctor: hi\u0000\u0001"}),
         JSON,
         422,
-        "invalid_input",
+        "invalid_request",  # refused at the boundary, naming the field (test_bad_input.py)
     ),
     ("empty transcript", {"transcript": ""}, {}, 422, "invalid_input"),
     ("blank transcript", {"transcript": " \n\t "}, {}, 422, "invalid_input"),

@@ -21,7 +21,7 @@ from scribeplugin import __version__
 from scribeplugin.api.deps import get_tenant
 from scribeplugin.api.errors import error_responses, install_error_handlers
 from scribeplugin.api.examples import example
-from scribeplugin.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from scribeplugin.api.middleware import InputGuardMiddleware, RequestContextMiddleware
 from scribeplugin.api.routes import cds_hooks, codes, feedback, health, metrics, search, suggest, ui
 from scribeplugin.api.security import check_serving
 from scribeplugin.api.service import Service
@@ -101,11 +101,13 @@ def create_app(
     app.include_router(cds_hooks.router)
     ui.mount(app)
 
-    # Added last = outermost: context (ids, metrics, 500s) wraps CORS wraps the body guard.
+    # Added last = outermost: context (ids, metrics, 500s) wraps CORS wraps the input guard.
     app.add_middleware(
-        BodyGuardMiddleware,
+        InputGuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         json_prefixes=("/v1/", "/cds-services"),
+        body_timeout_s=settings.body_timeout_s,
+        lane=service.lane,
     )
     origins = settings.cors_origin_list
     if origins:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from scribeplugin.api.schemas import Segment
+from scribeplugin.api.text import Line, Text
 from scribeplugin.codeset import CodeSet
 from scribeplugin.draft.types import (
     Citation,
@@ -104,6 +105,11 @@ _CONTEXT_DOC = (
     "wins when both come. Optional dateOfService (YYYY-MM-DD). No prefetch, no FHIR access."
 )
 
+_USAGE = (
+    "Authorization: Bearer <JWT signed by the EHR> (CDS Hooks security) when the service "
+    "trusts EHRs, else Bearer <API key>."
+)
+
 SERVICES: dict[str, CdsServiceDescriptor] = {
     s.id: s
     for s in (
@@ -114,7 +120,7 @@ SERVICES: dict[str, CdsServiceDescriptor] = {
             description="Grounded ICD-10-CM code suggestions, documentation prompts and coding "
             "pitfall warnings for an orthopedic or spine visit, from the visit's transcript "
             "or draft note. " + _CONTEXT_DOC,
-            usage_requirements="Send an API key as 'Authorization: Bearer <key>'.",
+            usage_requirements=_USAGE,
         ),
         CdsServiceDescriptor(
             id="scribeplugin-encounter-discharge",
@@ -122,7 +128,7 @@ SERVICES: dict[str, CdsServiceDescriptor] = {
             title="ICD-10-CM review at the end of an encounter",
             description="The same suggestions on the standard encounter-discharge hook; the "
             "CDS client adds the transcript or draft note to the hook's context. " + _CONTEXT_DOC,
-            usage_requirements="Send an API key as 'Authorization: Bearer <key>'.",
+            usage_requirements=_USAGE,
         ),
     )
 }
@@ -136,11 +142,11 @@ class CdsContext(BaseModel):
 
     model_config = ConfigDict(**_CAMEL, extra="allow")
 
-    user_id: str | None = Field(default=None, max_length=256)
+    user_id: Line | None = Field(default=None, max_length=256)
     patient_id: str = Field(pattern=FHIR_ID)
     encounter_id: str | None = Field(default=None, pattern=FHIR_ID)
-    transcript: str | list[Segment] | None = None
-    note: str | None = Field(default=None, description="the draft note, as plain text")
+    transcript: Text | list[Segment] | None = None
+    note: Text | None = Field(default=None, description="the draft note, as plain text")
     date_of_service: date | None = None
 
     @model_validator(mode="after")
@@ -167,9 +173,9 @@ class CdsContext(BaseModel):
 
 
 class CdsRequest(_In):
-    hook: str = Field(max_length=128)
-    hook_instance: str = Field(min_length=1, max_length=128)
-    fhir_server: str | None = Field(default=None, max_length=2048)
+    hook: Line = Field(max_length=128)
+    hook_instance: Line = Field(min_length=1, max_length=128)
+    fhir_server: Line | None = Field(default=None, max_length=2048)
     fhir_authorization: dict[str, Any] | None = None
     context: CdsContext
     prefetch: dict[str, Any] | None = None
@@ -230,17 +236,28 @@ class CdsResponse(_Out):
 # -- feedback ----------------------------------------------------------------------------------
 
 
+class ReasonCoding(BaseModel):
+    """The override reason chosen, one of the card's ``overrideReasons`` (other fields of a
+    FHIR Coding are accepted and ignored)."""
+
+    model_config = _CAMEL
+
+    code: Line = Field(min_length=1, max_length=64)
+    system: Line | None = Field(default=None, max_length=2048)
+    display: Line | None = Field(default=None, max_length=1000)
+
+
 class OverrideReason(_In):
-    reason: Coding | None = None
-    user_comment: str | None = Field(default=None, max_length=1000)
+    reason: ReasonCoding | None = None
+    user_comment: Text | None = Field(default=None, max_length=1000)
 
 
 class AcceptedSuggestion(_In):
-    id: str
+    id: Line = Field(max_length=64)
 
 
 class CdsFeedbackEntry(_In):
-    card: str = Field(description="the card's uuid")
+    card: Line = Field(min_length=1, max_length=64, description="the card's uuid")
     outcome: Literal["accepted", "overridden"]
     accepted_suggestions: list[AcceptedSuggestion] = Field(default_factory=list)
     override_reason: OverrideReason | None = None

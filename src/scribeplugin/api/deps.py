@@ -1,5 +1,5 @@
 """Dependencies the routes declare: the settings, the components built at start-up, and the
-caller's tenant (API key)."""
+caller's tenant (API key; for the CDS Hooks services, the EHR's JWT when EHRs are trusted)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from scribeplugin.api.cds_auth import CdsAuthError, KeyServerError
 from scribeplugin.api.errors import ApiError
 from scribeplugin.api.security import LOCAL_TENANT
 from scribeplugin.api.service import Service
@@ -22,6 +23,16 @@ _bearer = HTTPBearer(
     scheme_name="ApiKey",
     description="An API key from SCRIBE_API_KEYS: 'Authorization: Bearer <key>'. Not needed "
     "when the server runs in development on a loopback address without keys.",
+)
+
+
+_cds_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="CdsHooksJwt",
+    bearerFormat="JWT",
+    description="With trusted EHRs configured (SCRIBE_CDS_EHRS): the EHR's JWT, signed with its "
+    "private key, as the CDS Hooks spec describes (iss, aud = the endpoint's URL, exp, iat, "
+    "jti). Without: an API key from SCRIBE_API_KEYS, as for the other routes.",
 )
 
 
@@ -94,6 +105,46 @@ def get_tenant(
     return tenant
 
 
+def get_cds_tenant(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_cds_bearer)],
+) -> str:
+    """The tenant of a CDS Hooks call: the trusted EHR whose JWT came with it (401 without a
+    valid one, 503 while its keys cannot be had), or, when no EHR is configured, the API key's.
+    Sync: fetching an EHR's keys blocks, so FastAPI runs it in its thread pool."""
+    service = get_service(request)
+    auth = service.cds_auth
+    if not auth.enabled:
+        return get_tenant(request, credentials)
+    challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    if credentials is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "missing JWT: the EHR must send 'Authorization: Bearer <JWT>' signed with its "
+            "private key (CDS Hooks security)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        caller = auth.verify(credentials.credentials, cds_audiences(request, service))
+    except CdsAuthError as exc:
+        raise ApiError(401, "unauthorized", str(exc), headers=challenge) from None
+    except KeyServerError as exc:
+        raise ApiError(503, "unavailable", str(exc), headers={"Retry-After": "5"}) from None
+    request.state.tenant = caller.tenant
+    return caller.tenant
+
+
+def cds_audiences(request: Request, service: Service) -> list[str]:
+    """The ``aud`` a JWT may carry for this call: the URL of the endpoint called (behind a
+    proxy, under SCRIBE_PUBLIC_URL); for a feedback endpoint, its service's URL too."""
+    base = (service.settings.public_url or str(request.base_url)).rstrip("/")
+    url = base + request.url.path
+    if url.endswith("/feedback"):
+        return [url, url.removesuffix("/feedback")]
+    return [url]
+
+
 ServiceDep = Annotated[Service, Depends(get_service)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
@@ -101,3 +152,4 @@ PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 CodeSetDep = Annotated[CodeSet, Depends(get_codeset)]
 StoreDep = Annotated[Store, Depends(get_store)]
 TenantDep = Annotated[str, Depends(get_tenant)]
+CdsTenantDep = Annotated[str, Depends(get_cds_tenant)]

@@ -2,7 +2,9 @@
 
 Routes raise :class:`ApiError` (or let a ``ScribeError`` through); the handlers here turn those,
 FastAPI's validation errors and Starlette's HTTP errors into that body. Messages say what is
-wrong and what to send instead, and never echo the input: a request body may hold PHI.
+wrong and what to send instead, and never echo the input beyond a short excerpt of an id or a
+field name (``text.excerpt``): a request body may hold PHI, and a 100 KB id must not come back
+in a 100 KB error. A message is cut at MESSAGE_MAX characters whatever built it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scribeplugin.api.text import excerpt
 from scribeplugin.errors import (
     ConfigError,
     IndexNotReadyError,
@@ -26,6 +29,8 @@ from scribeplugin.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+MESSAGE_MAX = 1000
 
 _TYPE_OF_STATUS = {
     400: "bad_request",
@@ -95,7 +100,7 @@ def error_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    detail = ErrorDetail(type=type_, message=message, **extra)
+    detail = ErrorDetail(type=type_, message=excerpt(message, MESSAGE_MAX), **extra)
     return JSONResponse(
         status_code=status_code,
         content={"error": detail.model_dump(exclude_none=True)},
@@ -188,6 +193,8 @@ def _where(loc: Sequence[Any]) -> str:
             continue
         if isinstance(p, int):
             parts.append(f"[{p}]")
+        elif isinstance(p, str) and len(p) > 40:  # a field name the caller made up
+            parts.append(("." if parts else "") + excerpt(p))
         elif isinstance(p, str) and (
             p in {"str", "int", "float", "bool"} or "[" in p or p.startswith("function-")
         ):
@@ -290,10 +297,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         type_ = _TYPE_OF_STATUS.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else type_.replace("_", " ")
+        path = excerpt(request.url.path, 80)
         if exc.status_code == 404 and message == "Not Found":
-            message = f"no such endpoint: {request.url.path}; see /docs or /openapi.json"
+            message = f"no such endpoint: {path}; see /docs or /openapi.json"
         elif exc.status_code == 405:
-            message = f"{request.method} is not allowed on {request.url.path}"
+            message = f"{request.method} is not allowed on {path}"
         return error_response(exc.status_code, type_, message, getattr(exc, "headers", None))
 
     @app.exception_handler(UnknownCodeError)

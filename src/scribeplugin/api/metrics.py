@@ -54,6 +54,11 @@ class Metrics:
             ["source", "outcome"],
             registry=r,
         )
+        self.deadline_stops = Counter(
+            "scribe_suggest_deadline_stops",
+            "pipeline calls that stopped working at their deadline (SCRIBE_REQUEST_TIMEOUT_S)",
+            registry=r,
+        )
         self.fallbacks = Counter(
             "scribe_drafter_fallbacks",
             "answers where the LLM drafter fell back to the rules drafter (engine.degraded)",

@@ -1,4 +1,4 @@
-"""ASGI middleware: request context (id, metrics, one log line, headers) and the body guard.
+"""ASGI middleware: request context (id, metrics, one log line, headers) and the input guard.
 
 Both are plain ASGI classes (no BaseHTTPMiddleware): they see every request, including those
 refused before routing, and add nothing measurable to latency.
@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import traceback
 import uuid
 from collections.abc import Iterable, Sequence
+from urllib.parse import unquote_to_bytes
 
+import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scribeplugin.api.errors import ErrorDetail
+from scribeplugin.api.errors import ErrorDetail, FieldProblem
+from scribeplugin.api.lane import Lane
 from scribeplugin.api.metrics import Metrics
+from scribeplugin.api.text import JSON_ESCAPE_OF_CONCERN, first_problem, text_problem
 
 log = logging.getLogger("scribeplugin.api.access")
 
@@ -29,10 +34,17 @@ _UI_CSP = (
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-async def send_error(send: Send, status: int, type_: str, message: str, request_id: str) -> None:
-    body = json.dumps(
-        {"error": ErrorDetail(type=type_, message=message).model_dump(exclude_none=True)}
-    ).encode()
+async def send_error(
+    send: Send,
+    status: int,
+    type_: str,
+    message: str,
+    request_id: str,
+    fields: list[FieldProblem] | None = None,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    detail = ErrorDetail(type=type_, message=message, fields=fields)
+    body = json.dumps({"error": detail.model_dump(exclude_none=True)}).encode()
     await send(
         {
             "type": "http.response.start",
@@ -41,6 +53,7 @@ async def send_error(send: Send, status: int, type_: str, message: str, request_
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"x-request-id", request_id.encode()),
+                *headers,
             ],
         }
     )
@@ -131,7 +144,7 @@ class RequestContextMiddleware:
 
     def _route_path(self, scope: Scope) -> str:
         """The route template (``/v1/codes/{code}``), never the raw path or query; also for
-        requests refused before routing (the body guard)."""
+        requests refused before routing (the input guard)."""
         path = getattr(scope.get("route"), "path", None)
         if path:
             return str(path)
@@ -142,21 +155,65 @@ class RequestContextMiddleware:
         return "unmatched"
 
 
-class BodyGuardMiddleware:
-    """Refuses bodies the routes cannot use, before any parsing: larger than the limit (413,
-    from Content-Length or while reading), not JSON on a JSON route (415), not UTF-8 or
-    holding NUL bytes (400). The body read here is replayed to the app."""
+class InputGuardMiddleware:
+    """Refuses input the routes cannot use, before any parsing, hashing or storing:
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, json_prefixes: Iterable[str]) -> None:
+    - a URL whose path or query is not UTF-8 or holds control characters (422, every route);
+    - a body larger than the limit (413, from Content-Length or while reading), not read in
+      full within ``body_timeout_s`` (408, and the connection is closed: a slow client must not
+      hold a connection and a request slot), not JSON on a JSON route (415), not UTF-8 or
+      holding NUL bytes (400), a JSON string that is not text (an unpaired surrogate or a
+      control character other than tab, line break and form feed, escaped as ``\\u....``:
+      422, naming the field).
+
+    The body read here is replayed to the app. From then on (at once for a request without a
+    body) the request counts as in flight for the ``lane``: long pipeline calls stand aside for
+    it (not for a client still sending its body)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        json_prefixes: Iterable[str],
+        body_timeout_s: float = 30.0,
+        lane: Lane | None = None,
+    ) -> None:
         self.app = app
         self.limit = max_body_bytes
         self.json_prefixes = tuple(json_prefixes)
+        self.body_timeout_s = body_timeout_s
+        self.lane = lane
+
+    async def _call_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.lane is None:
+            await self.app(scope, receive, send)
+            return
+        self.lane.request_started()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.lane.request_ended()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") not in _BODY_METHODS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         rid = request_id_of(scope)
+        bad_url = _url_problem(scope)
+        if bad_url is not None:
+            where, why = bad_url
+            await send_error(
+                send,
+                422,
+                "invalid_request",
+                f"{where}: {why}",
+                rid,
+                fields=[FieldProblem(field=where, message=why)],
+            )
+            return
+        if scope.get("method") not in _BODY_METHODS:
+            await self._call_app(scope, receive, send)
+            return
         headers = Headers(scope=scope)
         too_big = (
             f"request body is larger than {self.limit:,} bytes (SCRIBE_MAX_BODY_BYTES); send "
@@ -169,17 +226,30 @@ class BodyGuardMiddleware:
         chunks: list[bytes] = []
         size = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                await send_error(send, 413, "payload_too_large", too_big, rid)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+        try:
+            with anyio.fail_after(self.body_timeout_s):
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.limit:
+                        await send_error(send, 413, "payload_too_large", too_big, rid)
+                        return
+                    chunks.append(chunk)
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            await send_error(
+                send,
+                408,
+                "timeout",
+                f"the request body did not arrive within {self.body_timeout_s:g} s "
+                "(SCRIBE_BODY_TIMEOUT_S); send the whole request at once",
+                rid,
+                headers=[(b"connection", b"close")],
+            )
+            return
         body = b"".join(chunks)
         path: str = scope.get("path", "")
         if body and path.startswith(self.json_prefixes):
@@ -187,6 +257,18 @@ class BodyGuardMiddleware:
             if problem is not None:
                 status, type_, message_text = problem
                 await send_error(send, status, type_, message_text, rid)
+                return
+            not_text = _not_text(body)
+            if not_text is not None:
+                where, why = not_text
+                await send_error(
+                    send,
+                    422,
+                    "invalid_request",
+                    f"{where}: {why}",
+                    rid,
+                    fields=[FieldProblem(field=where, message=why)],
+                )
                 return
 
         replayed = False
@@ -198,7 +280,33 @@ class BodyGuardMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send)
+        await self._call_app(scope, replay, send)
+
+
+def _url_problem(scope: Scope) -> tuple[str, str] | None:
+    """(``path`` or ``query``, reason) when the URL, percent-decoded, is not UTF-8 text."""
+    raw_path = scope.get("raw_path") or str(scope.get("path", "")).encode("utf-8", "replace")
+    for where, raw, single_line in (
+        ("path", raw_path, True),
+        ("query", bytes(scope.get("query_string", b"")).replace(b"+", b" "), False),
+    ):
+        if b"%" not in raw and raw.isascii() and not _ASCII_CONTROL.search(raw):
+            continue
+        decoded = unquote_to_bytes(raw)
+        try:
+            text = decoded.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return where, (
+                f"once percent-decoded, is not UTF-8 (byte 0x{decoded[exc.start]:02x} at "
+                f"position {exc.start}); percent-encode UTF-8 text"
+            )
+        problem = text_problem(text, single_line=single_line)
+        if problem is not None:
+            return where, f"once percent-decoded, {problem}"
+    return None
+
+
+_ASCII_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 
 
 def _json_body_problem(content_type: str | None, body: bytes) -> tuple[int, str, str] | None:
@@ -228,3 +336,16 @@ def _json_body_problem(content_type: str | None, body: bytes) -> tuple[int, str,
             f"{exc.start}); JSON must be UTF-8 encoded",
         )
     return None
+
+
+def _not_text(body: bytes) -> tuple[str, str] | None:
+    """(field, reason) for the first JSON string that is not text; None when there is none or
+    the body is not JSON (the route answers that). Only a body holding an escape that may
+    decode to such a character is decoded here."""
+    if JSON_ESCAPE_OF_CONCERN.search(body) is None:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return first_problem(data)

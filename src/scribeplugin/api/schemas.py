@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from scribeplugin.api.text import Line, Text
 from scribeplugin.index.chunk import ChunkKind
 from scribeplugin.retrieval import Passage
 
@@ -57,12 +58,12 @@ class Segment(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    speaker: str = Field(
+    speaker: Line = Field(
         max_length=64,
         description="Doctor, Patient, Nurse, Family, Speaker 1, ...",
         examples=["Doctor"],
     )
-    text: str = Field(description="what the speaker said", examples=["Any pain down the leg?"])
+    text: Text = Field(description="what the speaker said", examples=["Any pain down the leg?"])
 
 
 class EncounterContext(BaseModel):
@@ -72,13 +73,13 @@ class EncounterContext(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    visit_type: str | None = Field(
+    visit_type: Line | None = Field(
         default=None,
         max_length=64,
         description="office, follow-up, telehealth, ...",
         examples=["office"],
     )
-    specialty: str | None = Field(default=None, max_length=64, examples=["spine"])
+    specialty: Line | None = Field(default=None, max_length=64, examples=["spine"])
     patient_age: int | None = Field(default=None, ge=0, le=130, examples=[47])
     patient_sex: Literal["female", "male", "other", "unknown"] | None = Field(
         default=None, examples=["female"]
@@ -92,10 +93,11 @@ class SuggestRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    transcript: str | list[Segment] = Field(
+    transcript: Text | list[Segment] = Field(
         description="plain text ('Doctor: ...' / 'Patient: ...' lines, [doctor] tags, or no "
         "labels) or a list of {speaker, text} segments; UTF-8, at most "
-        "SCRIBE_MAX_TRANSCRIPT_CHARS characters (200,000 by default)",
+        "SCRIBE_MAX_TRANSCRIPT_CHARS characters (200,000 by default); tabs and line breaks "
+        "allowed, no other control character",
     )
     context: EncounterContext | None = None
     drafter: Literal["rules", "llm"] | None = Field(
@@ -125,7 +127,7 @@ class FeedbackRequest(BaseModel):
 
     request_id: str = Field(pattern=REQUEST_ID, description="from the SuggestResponse")
     target: Literal["code", "prompt", "warning"] = Field(description="what the decision is about")
-    target_id: str = Field(
+    target_id: Line = Field(
         min_length=1,
         max_length=200,
         description="the code (M53.87), the prompt id, or the warning's rule id",
@@ -134,11 +136,14 @@ class FeedbackRequest(BaseModel):
         description="accepted: used as suggested; dismissed: not used; overridden: replaced "
         "(give override_code for a code replaced by another)"
     )
-    override_code: str | None = Field(
+    override_code: Line | None = Field(
         default=None, max_length=16, description="the code chosen instead (outcome overridden)"
     )
-    reason: str | None = Field(
-        default=None, max_length=1000, description="why (free text; avoid patient details)"
+    reason: Text | None = Field(
+        default=None,
+        max_length=1000,
+        description="why (free text; avoid patient details; no control characters but tabs "
+        "and line breaks)",
     )
     source: Literal["api", "ui"] = Field(default="api", description="who sent it")
 

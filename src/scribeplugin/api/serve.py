@@ -5,7 +5,10 @@ environment (uvicorn needs an import string for that), so the settings given on 
 line are exported as ``SCRIBE_*`` variables first; the workers share the index on disk (or the
 Chroma server), the store (SQLite in WAL mode, or PostgreSQL) and, through
 ``PROMETHEUS_MULTIPROC_DIR``, their metrics. Access logs are off: a search URL carries query
-text, which may be transcript text; the app logs one line per request without it.
+text, which may be transcript text; the app logs one line per request without it. Slow
+clients are cut off: request heads by the HTTP protocol of ``scribeplugin.api.connections``,
+bodies by the input guard, idle keep-alive connections by uvicorn; past
+``SCRIBE_MAX_CONNECTIONS`` a worker answers 503.
 
 Unsafe settings stop the command before anything binds: a non-loopback host without API keys,
 transcript logging in production, and a feedback store at an older schema (it names
@@ -84,18 +87,31 @@ def serve_cli(settings: Settings, args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             workers=args.workers,
-            access_log=False,
-            log_config=LOG_CONFIG,
+            # each worker reads its limits from the environment's settings, as the app does
+            http="scribeplugin.api.connections:GuardedHttpProtocol",
+            **connection_options(settings),
         )
         return 0
 
     from scribeplugin.api.app import create_app
+    from scribeplugin.api.connections import GuardedHttpProtocol
 
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        access_log=False,
-        log_config=LOG_CONFIG,
+        http=GuardedHttpProtocol.for_settings(settings),
+        **connection_options(settings),
     )
     return 0
+
+
+def connection_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for every way of serving: no access log (a search URL carries query
+    text), our log config, the keep-alive timeout and the connection cap per worker."""
+    return {
+        "access_log": False,
+        "log_config": LOG_CONFIG,
+        "timeout_keep_alive": settings.keep_alive_timeout_s,
+        "limit_concurrency": settings.max_connections,
+    }

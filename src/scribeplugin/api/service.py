@@ -15,8 +15,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-import anyio
-
+from scribeplugin.api.cds_auth import CdsAuth
+from scribeplugin.api.lane import Lane
 from scribeplugin.api.metrics import Metrics
 from scribeplugin.api.security import ApiKeys
 from scribeplugin.config import Settings
@@ -48,6 +48,7 @@ class Service:
         self.settings = settings
         self.keys = keys
         self.store = store
+        self.cds_auth = CdsAuth(settings, store)
         self.metrics = Metrics()
         self.pipeline = pipeline
         self.retriever = retriever or (pipeline.retriever if pipeline is not None else None)
@@ -57,7 +58,7 @@ class Service:
         self.index_error: str | None = None
         self._index_checked = 0.0
         self._lock = threading.Lock()
-        self.suggest_limiter = anyio.CapacityLimiter(settings.max_concurrent_suggest)
+        self.lane = Lane(settings.max_concurrent_suggest)
 
     # -- start-up -------------------------------------------------------------------------------
 
@@ -73,11 +74,12 @@ class Service:
         self.refresh_index_status(force=True)
         self.ensure_pipeline()
         log.info(
-            "service ready=%s index=%s store=%s keys=%d tenants",
+            "service ready=%s index=%s store=%s keys=%d tenants, CDS Hooks JWTs of %d EHRs",
             self.pipeline is not None,
             self.index.state if self.index else "unknown",
             self.store.describe(),
             len(self.keys.tenants),
+            len(self.cds_auth.sources),
         )
 
     def stop(self) -> None:

@@ -1,10 +1,11 @@
 """One suggest call as the service runs it, shared by ``/v1/suggest`` and CDS Hooks.
 
 The pipeline is synchronous (medspaCy, MiniLM, Chroma): it runs in a worker thread, at most
-``SCRIBE_MAX_CONCURRENT_SUGGEST`` at once per worker, under ``SCRIBE_REQUEST_TIMEOUT_S``
-(queueing included). On timeout the client gets a 504 at once; the thread finishes in the
-background and its answer is dropped (its limiter slot is freed at once, so a burst of timeouts
-can briefly run more pipelines than the limit). Every call that reaches the pipeline leaves one
+``SCRIBE_MAX_CONCURRENT_SUGGEST`` at once per worker, short requests before long ones
+(``lane``), under ``SCRIBE_REQUEST_TIMEOUT_S`` (queueing included). On timeout the client gets
+a 504 at once, and the thread stops at the pipeline's next deadline check (between steps, after
+every unit of extraction: milliseconds later), so an abandoned request does not go on holding
+a core. Every call that reaches the pipeline leaves one
 audit row: the answer's codes, prompts, warnings and citations, or the error type. The
 transcript's sha256 is stored, its text only when ``SCRIBE_STORE_TRANSCRIPT_TEXT`` is set.
 """
@@ -23,8 +24,15 @@ import anyio
 
 from scribeplugin.api.errors import ApiError
 from scribeplugin.api.service import Service
+from scribeplugin.deadline import Deadline
 from scribeplugin.draft.types import SuggestResponse
-from scribeplugin.errors import ConfigError, IndexNotReadyError, InputError, ScribeError
+from scribeplugin.errors import (
+    ConfigError,
+    DeadlineExceededError,
+    IndexNotReadyError,
+    InputError,
+    ScribeError,
+)
 from scribeplugin.pipeline import Pipeline
 from scribeplugin.store import AuditRecord, Source, TargetKind, sha256_text
 
@@ -42,6 +50,7 @@ class SuggestCall:
     drafter: str | None = None
     date_of_service: date | None = None
     hook_instance: str | None = None
+    cds_service: str | None = None  # the CDS Hooks service called, if one was
     cards: list[tuple[str, TargetKind, str]] = field(default_factory=list)
 
     @property
@@ -73,20 +82,13 @@ async def run_suggest(service: Service, pipeline: Pipeline, call: SuggestCall) -
     metrics = service.metrics
     if settings.log_transcript_text:  # development only (Settings refuses it in production)
         log.debug("transcript of request %s: %s", call.request_id, call.canonical_text)
-    run = partial(
-        pipeline.suggest,
-        call.transcript,
-        drafter=call.drafter,
-        date_of_service=call.date_of_service,
-        request_id=call.request_id,
-    )
+    deadline = Deadline(settings.request_timeout_s)
+    run = partial(_suggest, service, pipeline, call, deadline)
     started = time.perf_counter()
     try:
         with anyio.fail_after(settings.request_timeout_s):
-            response = await anyio.to_thread.run_sync(
-                run, abandon_on_cancel=True, limiter=service.suggest_limiter
-            )
-    except TimeoutError:
+            response = await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
+    except (TimeoutError, DeadlineExceededError):
         await _fail(service, call, "timeout")
         raise ApiError(
             504,
@@ -110,6 +112,28 @@ async def run_suggest(service: Service, pipeline: Pipeline, call: SuggestCall) -
     return response
 
 
+def _suggest(
+    service: Service, pipeline: Pipeline, call: SuggestCall, deadline: Deadline
+) -> SuggestResponse:
+    """The pipeline call (in a worker thread, in its turn of the lane); a stop at the deadline
+    is logged and counted."""
+    try:
+        with service.lane.turn(deadline, len(call.canonical_text)) as turn:
+            deadline.on_check = turn.step_aside
+            return pipeline.suggest(
+                call.transcript,
+                drafter=call.drafter,
+                date_of_service=call.date_of_service,
+                request_id=call.request_id,
+                deadline=deadline,
+            )
+    except DeadlineExceededError as exc:
+        late = -deadline.remaining()
+        log.warning("request %s: %s (%.0f ms after it)", call.request_id, exc, late * 1000)
+        service.metrics.deadline_stops.inc()
+        raise
+
+
 async def record_audit(service: Service, call: SuggestCall, response: SuggestResponse) -> None:
     record = _base_record(service, call, "ok")
     record.code_set = response.code_set
@@ -120,6 +144,8 @@ async def record_audit(service: Service, call: SuggestCall, response: SuggestRes
         dict.fromkeys([*cited_chunk_ids(response), *response.retrieved_chunk_ids])
     )
     record.suggestions = summarize(response)
+    if call.cds_service is not None:  # its cards' feedback is taken at this service only
+        record.suggestions["cds_service"] = call.cds_service
     record.guard = [
         {"action": a.action, "code": a.code, "reason": a.reason} for a in response.guard
     ]

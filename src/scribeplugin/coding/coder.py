@@ -57,7 +57,7 @@ class Coder:
             return ev
         listed = [
             e
-            for e in facts.present_by_turn.get(f.turn_index, ())
+            for e in facts.near(f.turn_index, f.end, f.end + NEAR)
             if e.concept == "level"
             and own_region(e, facts) == region
             and 0 <= e.start - f.end <= NEAR

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,14 +48,30 @@ class Facts:
     reported: list[Finding] = field(default_factory=list)
     # Present concepts with the regions and sides they carry (``has`` asks it often).
     present_concepts: frozenset[str] = field(init=False, default=frozenset())
-    # Present findings by turn, in ``present`` order: "near" and "listed" look within a turn.
-    present_by_turn: dict[int, list[Finding]] = field(init=False, default_factory=dict)
+    # Present findings by turn and position (start, rank in ``present``, finding): "near" and
+    # "listed" look within a turn, close to a finding.
+    _by_start: dict[int, list[tuple[int, int, Finding]]] = field(init=False, default_factory=dict)
+    _starts: dict[int, list[int]] = field(init=False, default_factory=dict)
     _link_doubted: bool | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.present_concepts = frozenset(c for f in self.present for c in f.concept_ids)
-        for f in self.present:
-            self.present_by_turn.setdefault(f.turn_index, []).append(f)
+        for rank, f in enumerate(self.present):
+            self._by_start.setdefault(f.turn_index, []).append((f.start, rank, f))
+        for turn, entries in self._by_start.items():
+            entries.sort(key=lambda e: (e[0], e[1]))
+            self._starts[turn] = [e[0] for e in entries]
+
+    def near(self, turn: int, lo: int, hi: int) -> list[Finding]:
+        """The present findings of ``turn`` that start between ``lo`` and ``hi`` (inclusive),
+        in ``present`` order (the clinician's assessment first), found by position so that a
+        long turn costs no more than a short one."""
+        starts = self._starts.get(turn)
+        if not starts:
+            return []
+        entries = self._by_start[turn]
+        found = entries[bisect.bisect_left(starts, lo) : bisect.bisect_right(starts, hi)]
+        return [f for _, _, f in sorted(found, key=lambda e: e[1])]
 
     @classmethod
     def of(

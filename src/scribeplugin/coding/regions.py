@@ -111,7 +111,7 @@ def near_region(finding: Finding, facts: Facts) -> tuple[str | None, list[Findin
         return region, _level_named_with(finding, facts)
     near = [
         f
-        for f in facts.present_by_turn.get(finding.turn_index, ())
+        for f in facts.near(finding.turn_index, finding.start - NEAR, finding.start + NEAR)
         if own_region(f, facts) is not None
         and abs(f.start - finding.start) <= NEAR
         and f is not finding
@@ -138,7 +138,7 @@ def _level_named_with(finding: Finding, facts: Facts) -> list[Finding]:
         return []
     near = [
         f
-        for f in facts.present_by_turn.get(finding.turn_index, ())
+        for f in facts.near(finding.turn_index, finding.start - NEAR, finding.start + NEAR)
         if places(f)
         and abs(f.start - finding.start) <= NEAR
         and not (finding.start <= f.start < finding.end)
@@ -153,7 +153,7 @@ def _placing_levels(finding: Finding, region: str, facts: Facts) -> list[Finding
     root = finding.level or ""
     near = [
         f
-        for f in facts.present_by_turn.get(finding.turn_index, ())
+        for f in facts.near(finding.turn_index, finding.start - NEAR, finding.start + NEAR)
         if f.concept == "level"
         and abs(f.start - finding.start) <= NEAR
         and (
@@ -193,38 +193,51 @@ def _listed_levels(finding: Finding, facts: Facts) -> list[str]:
     """Regions of further levels listed right after a condition: "protrusions at L4-L5 and
     L5-S1" is one mention of two regions. The levels after a complication the condition comes
     with are listed too ("spondylosis with L5 and S1 radiculopathy at L4-L5 and L5-S1"); a
-    level that opens the next mention ("and L5-S1 disc herniation") is not."""
+    level that opens the next mention ("and L5-S1 disc herniation") is not.
+
+    Only the findings just after ``finding`` are read (each listed level within LISTED
+    characters of the one before), so a long turn costs no more than a short one."""
     out = []
     end = finding.end
-    same_turn = facts.present_by_turn.get(finding.turn_index, [])
+    turn = finding.turn_index
     if facts.text:
         joined = [
             f
-            for f in same_turn
+            for f in facts.near(turn, end, end + LISTED)
             if f.concept in facts.knowledge.group("complications")
             and 0 <= f.start - end <= LISTED
             and _WITH_GAP.match(facts.text[end : f.start])
         ]
         if joined:
             end = min(joined, key=lambda f: f.start).end
-    levels = sorted((f for f in same_turn if f.concept == "level"), key=lambda f: f.start)
-    conditions = {f.start for f in same_turn if f.category == "condition"}
-    for f in levels:
-        if (
-            own_region(f, facts)
-            and 0 <= f.start - end <= LISTED
-            and (not facts.text or _LIST_GAP.match(facts.text[end : f.start]))
-            and not (facts.text and _opens_mention(f, facts.text, conditions))
-        ):
-            out.append(own_region(f, facts))
-            end = f.end
+    while True:  # the next level within LISTED of the last one taken, in text order
+        ahead = sorted(
+            (f for f in facts.near(turn, end, end + LISTED) if f.concept == "level"),
+            key=lambda f: f.start,
+        )
+        taken = None
+        for f in ahead:
+            if (
+                own_region(f, facts)
+                and 0 <= f.start - end <= LISTED
+                and (not facts.text or _LIST_GAP.match(facts.text[end : f.start]))
+                and not (facts.text and _opens_mention(f, facts))
+            ):
+                taken = f
+                break
+        if taken is None:
+            break
+        out.append(own_region(taken, facts))
+        end = taken.end
     return [r for r in out if r]
 
 
-def _opens_mention(level: Finding, text: str, conditions: set[int]) -> bool:
+def _opens_mention(level: Finding, facts: Facts) -> bool:
     """True for a level right before a condition of its own ("L5-S1 disc herniation")."""
-    gap = _LEVEL_TO_CONDITION.match(text, level.end)
-    return gap is not None and any(level.end <= s <= gap.end() for s in conditions)
+    gap = _LEVEL_TO_CONDITION.match(facts.text, level.end)
+    return gap is not None and any(
+        f.category == "condition" for f in facts.near(level.turn_index, level.end, gap.end())
+    )
 
 
 # "with", then words of the complication's phrase (sides, roots), no clause end.

@@ -210,25 +210,38 @@ class Dialogue:
     def _resolution_outweighs(self) -> None:
         """The clinician saying a problem has resolved ("The discitis has resolved.") makes what
         was said of it before historical too ("antibiotics for the L3-L4 discitis"), unless that
-        was the clinician's own assessment or names another level."""
+        was the clinician's own assessment or names another level.
+
+        A mention is made historical when some resolution of its concept comes after it at a
+        place it may name; per concept, the last resolution of each level (and of none) is
+        all that needs keeping, so the pass is linear in the findings, not their square.
+        """
+        last: dict[str, dict[str | None, int]] = {}  # concept -> level -> start of the last one
         for v in self.raws:
-            if not (
+            if (
                 v.resolved
                 and v.assertion == "historical"
                 and v.speaker in ("clinician", "unknown")
                 and v.category in _PROBLEM_CATS
             ):
+                by_level = last.setdefault(v.concept, {})
+                by_level[v.level] = max(v.start, by_level.get(v.level, v.start))
+        if not last:
+            return
+        for r in self.raws:
+            resolutions = last.get(r.concept)
+            if (
+                resolutions is None
+                or r.assertion not in ("present", "possible")
+                or (r.from_assessment and r.speaker == "clinician")
+            ):
                 continue
-            for r in self.raws:
-                if (
-                    r.concept == v.concept
-                    and r.start < v.start
-                    and r.assertion in ("present", "possible")
-                    and not (r.from_assessment and r.speaker == "clinician")
-                    and (v.level is None or r.level is None or same_place(r.level, v.level))
-                ):
-                    r.assertion = "historical"
-                    r.cues.append("clinician_resolved")
+            if any(
+                r.start < start and (lv is None or r.level is None or same_place(r.level, lv))
+                for lv, start in resolutions.items()
+            ):
+                r.assertion = "historical"
+                r.cues.append("clinician_resolved")
 
 
 _PROBLEM_CATS = {Category.condition, Category.symptom, Category.cause}

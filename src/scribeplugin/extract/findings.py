@@ -30,6 +30,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from scribeplugin.deadline import Deadline, check
 from scribeplugin.extract.dialogue import Dialogue
 from scribeplugin.extract.mentions import Assertion, Raw
 from scribeplugin.extract.nlp import NlpPipeline
@@ -100,17 +101,26 @@ class FindingExtractor:
                 if self._pipeline is None:
                     self._pipeline = NlpPipeline(self.knowledge)
 
-    def extract(self, transcript: Transcript | str | bytes | list[dict[str, Any]]) -> list[Finding]:
-        """The findings of one transcript (raw input is parsed with ``parse_transcript``)."""
+    def extract(
+        self,
+        transcript: Transcript | str | bytes | list[dict[str, Any]],
+        deadline: Deadline | None = None,
+    ) -> list[Finding]:
+        """The findings of one transcript (raw input is parsed with ``parse_transcript``).
+
+        With a ``deadline``, raises DeadlineExceededError once it has passed (checked after every
+        unit and between the passes). The medspaCy pipeline serves one unit at a time, so
+        concurrent transcripts take turns unit by unit rather than waiting for a whole one.
+        """
         if not isinstance(transcript, Transcript):
             transcript = parse_transcript(transcript)
         self.warm_up()
         assert self._pipeline is not None
         units = split_units(transcript)
         places: list[Raw] = []
-        with self._run_lock:
-            raws = self._pipeline.targets(transcript, units, places)
-        raws = self._sites.attach(transcript, raws, places)
+        raws = self._pipeline.targets(transcript, units, self._run_lock, deadline, places)
+        raws = self._sites.attach(transcript, raws, places, deadline)
+        check(deadline, "in extraction")
         Dialogue(transcript, units, raws, self._pipeline.mentions.not_a_symptom).run()
         share_places(raws)
         kept = sorted((r for r in raws if not r.dropped), key=lambda r: (r.start, r.end))

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from typing import TYPE_CHECKING
 
+from scribeplugin.deadline import Deadline, check
 from scribeplugin.extract import rules
 from scribeplugin.extract.matching import TargetSpans
 from scribeplugin.extract.mentions import Mentions, Raw
@@ -138,26 +140,35 @@ class NlpPipeline:
         return out
 
     def targets(
-        self, transcript: Transcript, units: list[Unit], places: list[Raw] | None = None
+        self,
+        transcript: Transcript,
+        units: list[Unit],
+        lock: threading.Lock,
+        deadline: Deadline | None = None,
+        places: list[Raw] | None = None,
     ) -> list[Raw]:
-        """The raw findings of every unit, with the assertion ConText gives them; with
-        ``places``, every site, structure and digit named in a unit that has a sited finding is
-        added to it, inside other targets too (for ``places.Sites.attach``)."""
+        """The raw findings of every unit, with the assertion ConText gives them. ``lock`` is
+        held for one unit at a time (spaCy's matchers and our automaton are not thread-safe);
+        the deadline is checked between units. With ``places``, every site, structure and digit
+        named in a unit that has a sited finding is added to it, inside other targets too (for
+        ``places.Sites.attach``)."""
         out: list[Raw] = []
         mentions = self.mentions
         for ui, unit in enumerate(units):
-            doc = self.unit_doc(transcript.text[unit.start : unit.end])
-            if not self.targets_matcher.mark(doc):
-                continue
-            doc = self.run_context(doc)
-            if places is not None and any(e.label_ in self._sited_labels for e in doc.ents):
-                places.extend(
-                    mentions.place(span, unit, ui) for span in self.places_matcher.spans(doc)
-                )
-            for ent in doc.ents:
-                mods = tuple(ent._.modifiers)
-                for span in mentions.split(ent):
-                    raw = mentions.read(span, unit, ui, mods)
-                    if raw is not None:
-                        out.append(raw)
+            check(deadline, "in extraction")
+            with lock:
+                doc = self.unit_doc(transcript.text[unit.start : unit.end])
+                if not self.targets_matcher.mark(doc):
+                    continue
+                doc = self.run_context(doc)
+                if places is not None and any(e.label_ in self._sited_labels for e in doc.ents):
+                    places.extend(
+                        mentions.place(span, unit, ui) for span in self.places_matcher.spans(doc)
+                    )
+                for ent in doc.ents:
+                    mods = tuple(ent._.modifiers)
+                    for span in mentions.split(ent):
+                        raw = mentions.read(span, unit, ui, mods)
+                        if raw is not None:
+                            out.append(raw)
         return out

@@ -10,9 +10,11 @@ convention for nerve roots are knowledge (``concepts.yaml``: ``named_by``, ``spi
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from scribeplugin.deadline import Deadline, check
 from scribeplugin.extract import normalize
 from scribeplugin.extract.mentions import Raw
 from scribeplugin.extract.transcript import Transcript
@@ -29,6 +31,9 @@ _LATERAL_CATS = {
 _ROOT_AFTER = re.compile(r"[\s-]*(?:nerve[\s-]+)?(?:roots?|radicul\w*|nerves?)\b", re.IGNORECASE)
 # What ends a clause between a root and a segment: "..., and", "but", "while", ";".
 _CLAUSE_BREAK = re.compile(r"[;.]|\b(?:and|but|while|whereas|plus)\b", re.IGNORECASE)
+# How far from a finding (characters) a segment may be to place it: in our transcripts the one
+# chosen is at most 186 characters away; the window keeps the search linear in a long turn.
+SEGMENT_WINDOW = 1000
 
 
 class Sites:
@@ -90,7 +95,11 @@ class Sites:
         return None
 
     def attach(
-        self, transcript: Transcript, raws: list[Raw], places: Iterable[Raw] = ()
+        self,
+        transcript: Transcript,
+        raws: list[Raw],
+        places: Iterable[Raw] = (),
+        deadline: Deadline | None = None,
     ) -> list[Raw]:
         """Level, region and laterality: the finding's own words first, then the nearest
         mention; the limb site of a sited finding (:meth:`_site`) from ``places``, the sites,
@@ -100,7 +109,7 @@ class Sites:
         A level that names one vertebra or one root ("L5") is not a segment: an L5 root can be
         compressed at L4-L5 or at L5-S1, so the region comes from a segment through it named in
         the same unit, else in the same turn (see ``_place``); without one a root or a junction
-        vertebra has no region.
+        vertebra has no region. With a ``deadline``, it is checked before every unit.
         """
         text = transcript.text
         by_unit: dict[int, list[Raw]] = {}
@@ -118,8 +127,12 @@ class Sites:
                 r.region = r.concept
             elif r.category == Category.laterality:
                 r.laterality = r.concept
+        turn_levels = {turn: _ByStart(group) for turn, group in by_turn.items()}
+        none = _ByStart([])
         for group in by_unit.values():
+            check(deadline, "in extraction")
             levels = [r for r in group if r.concept == "level" and r.assertion != "negated"]
+            unit_levels = _ByStart(levels)
             regions = [
                 r for r in group if r.category == Category.region and r.assertion != "negated"
             ]
@@ -130,7 +143,9 @@ class Sites:
                     near = _nearest(r, levels)
                     r.level = normalize.parse_level(own) or (near.level if near else None)
                     if r.level:
-                        r.region = self._place(r, r.level, levels, by_turn.get(r.turn, []), text)
+                        r.region = self._place(
+                            r, r.level, unit_levels, turn_levels.get(r.turn, none), text
+                        )
                     r.region = r.region or self.region_in(own) or _nearest_concept(r, regions)
                     r.region = r.region or self.own_region.get(r.concept)
                 if r.category in _LATERAL_CATS and r.laterality is None:
@@ -205,7 +220,7 @@ class Sites:
         r.cues.append(f"site:{site}")
 
     def _place(
-        self, r: Raw, level: str, unit_levels: list[Raw], turn_levels: list[Raw], text: str
+        self, r: Raw, level: str, unit_levels: _ByStart, turn_levels: _ByStart, text: str
     ) -> str | None:
         """The region of a finding at ``level``; may narrow ``r.level`` to a segment.
 
@@ -240,23 +255,59 @@ class Sites:
         return self.region_of_level(level)
 
 
-def _segment_through(r: Raw, vertebra: str, levels: list[Raw], text: str) -> str | None:
+class _ByStart:
+    """Level mentions in text order, found by position."""
+
+    __slots__ = ("raws", "starts")
+
+    def __init__(self, raws: Sequence[Raw]) -> None:
+        self.raws = sorted(raws, key=lambda r: r.start)  # stable: already in text order
+        self.starts = [r.start for r in self.raws]
+
+    def near(self, r: Raw, window: int) -> list[Raw]:
+        """The mentions that start within ``window`` characters of ``r``."""
+        lo = bisect.bisect_left(self.starts, r.start - window)
+        hi = bisect.bisect_right(self.starts, r.end + window)
+        return self.raws[lo:hi]
+
+
+def _segment_through(r: Raw, vertebra: str, levels: _ByStart, text: str) -> str | None:
     """The named segment that the vertebra (or root) ``vertebra`` takes part in: the nearest one
-    in the same clause, else the nearest. In "L4-L5 herniation with L5 radiculopathy and L5-S1
-    herniation with S1 radiculopathy" the L5 root goes with L4-L5, though L5-S1 is closer."""
+    in the same clause, else the nearest (within SEGMENT_WINDOW). In "L4-L5 herniation with L5
+    radiculopathy and L5-S1 herniation with S1 radiculopathy" the L5 root goes with L4-L5,
+    though L5-S1 is closer."""
     through = [
         o
-        for o in levels
+        for o in levels.near(r, SEGMENT_WINDOW)
         if o is not r
         and o.level
         and normalize.is_segment(o.level)
         and vertebra in o.level.split("-")
     ]
     if len(through) > 1:
-        same_clause = [o for o in through if not _CLAUSE_BREAK.search(_between(text, r, o))]
-        through = same_clause or through
+        through = _same_clause(r, through, text) or through
     best = _nearest(r, through)
     return best.level if best else None
+
+
+def _same_clause(r: Raw, through: list[Raw], text: str) -> list[Raw]:
+    """The mentions in ``through`` with no clause break between them and ``r`` that may be the
+    nearest such: those overlapping ``r``, and the nearest on each side when nothing breaks the
+    clause before it. A break between ``r`` and the nearest mention on one side lies between
+    ``r`` and every farther one too, so only the nearest need be read (reading each would cost
+    the square of the text between)."""
+    left = [o for o in through if o.end <= r.start]
+    right = [o for o in through if o.start >= r.end]
+    keep = {id(o) for o in through} - {id(o) for o in left} - {id(o) for o in right}
+    if left:
+        edge = max(o.end for o in left)
+        if not _CLAUSE_BREAK.search(text[edge : r.start]):
+            keep.update(id(o) for o in left if o.end == edge)
+    if right:
+        edge = min(o.start for o in right)
+        if not _CLAUSE_BREAK.search(text[r.end : edge]):
+            keep.update(id(o) for o in right if o.start == edge)
+    return [o for o in through if id(o) in keep]
 
 
 def _distance(a: Raw, b: Raw) -> int:

@@ -7,6 +7,13 @@ before a new subject ("no numbness, I have tingling"), and after a turn-initial 
 ("No, it's just my back" is two units: the answer, and the claim). Each unit also records
 whether it is a question, the polarity of a leading answer, and whether it sits in an
 assessment or plan section of a note.
+
+A unit is at most ``MAX_UNIT_CHARS`` long: what the matchers and ConText do with one unit grows
+faster than its length, so a paragraph with no sentence breaks (ASR text without punctuation,
+or a pasted block) is cut at the last whitespace before the limit. No unit of the transcripts we
+have comes near it (the longest, an unpunctuated monologue of the real-visit set, is 3,051
+characters), so extraction of real visits is unchanged and its cost is linear in the length of
+any text.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ _ABBREV = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ABBREV_SPAN = 12  # the longest abbreviation above, its period and the character before it
+MAX_UNIT_CHARS = 4000
+_LAST_SPACE = re.compile(r"\s(?=\S*$)")
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum() accepts, one character
 _HEADER = re.compile(r"^[ \t]*(?P<h>[A-Za-z][A-Za-z /&]{0,40}?)[ \t]*:", re.MULTILINE)
 _ASSESSMENT_HEADERS = re.compile(
@@ -134,7 +143,34 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         out.append((pos, stop))
         pos = stop
     out.append((pos, end))
-    return [span for s, e in out if (span := _trim(text, s, e)) is not None]
+    return [
+        piece
+        for s, e in out
+        if (span := _trim(text, s, e)) is not None
+        for piece in _bounded(text, *span)
+    ]
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` in pieces of at most MAX_UNIT_CHARS, cut at the last whitespace
+    before the limit (or at the limit inside a longer run without any)."""
+    if end - start <= MAX_UNIT_CHARS:
+        return [(start, end)]
+    out = []
+    while end - start > MAX_UNIT_CHARS:
+        limit = start + MAX_UNIT_CHARS
+        space = _LAST_SPACE.search(text, start + MAX_UNIT_CHARS // 2, limit)
+        cut = space.start() if space is not None else limit
+        piece = _trim(text, start, cut)
+        if piece is not None:
+            out.append(piece)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    piece = _trim(text, start, end)
+    if piece is not None:
+        out.append(piece)
+    return out
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

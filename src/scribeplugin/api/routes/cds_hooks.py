@@ -1,6 +1,10 @@
 """CDS Hooks 2.0: ``GET /cds-services`` (discovery), ``POST /cds-services/{id}`` (cards),
 ``POST /cds-services/{id}/feedback``. What the services expect is documented in
-``scribeplugin.api.cds`` and in each service's discovery description."""
+``scribeplugin.api.cds`` and in each service's discovery description; how callers are
+authenticated (the EHR's JWT, or an API key) in ``scribeplugin.api.cds_auth``.
+
+A card's feedback is accepted only at the feedback URL of the service that sent it: the audit
+row of the call names the service (``suggestions.cds_service``)."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from scribeplugin.api.cds import (
     CdsResponse,
     suggestion_uuid,
 )
-from scribeplugin.api.deps import CodeSetDep, PipelineDep, ServiceDep, TenantDep
+from scribeplugin.api.deps import CdsTenantDep, CodeSetDep, PipelineDep, ServiceDep
 from scribeplugin.api.errors import ApiError, error_responses
 from scribeplugin.api.examples import example
 from scribeplugin.api.idempotency import (
@@ -32,6 +36,7 @@ from scribeplugin.api.idempotency import (
 from scribeplugin.api.middleware import request_id_of
 from scribeplugin.api.routes.feedback import check_owner
 from scribeplugin.api.suggesting import SuggestCall, check_length, record_audit, run_suggest
+from scribeplugin.api.text import excerpt
 from scribeplugin.store import FeedbackRecord, IdempotencyConflictError
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
@@ -81,7 +86,7 @@ async def call_service(
     request: Request,
     body: Annotated[CdsRequest, Body(openapi_examples=example("cds_request"))],
     service: ServiceDep,
-    tenant: TenantDep,
+    tenant: CdsTenantDep,
     pipeline: PipelineDep,
     codeset: CodeSetDep,
 ) -> CdsResponse:
@@ -102,6 +107,7 @@ async def call_service(
         transcript=ctx.text_data(),
         date_of_service=ctx.date_of_service,
         hook_instance=body.hook_instance,
+        cds_service=service_id,
     )
     response = await run_suggest(service, pipeline, call)
     base = service.settings.public_url or str(request.base_url)
@@ -121,14 +127,14 @@ async def call_service(
             "description": "Recorded.",
             "content": {"application/json": {"example": {}, "schema": {"type": "object"}}},
         },
-        **error_responses(400, 401, 403, 404, 413, 415, 422),
+        **error_responses(400, 401, 403, 404, 413, 415, 422, 503),
     },
 )
 async def feedback(
     service_id: ServiceId,
     body: Annotated[CdsFeedback, Body(openapi_examples=example("cds_feedback"))],
     service: ServiceDep,
-    tenant: TenantDep,
+    tenant: CdsTenantDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any] | JSONResponse:
     _service(service_id)
@@ -145,8 +151,8 @@ async def feedback(
         raise ApiError(
             404,
             "unknown_card",
-            f"no card {', '.join(unknown[:5])} was sent by this service; give feedback on "
-            "cards from a call's response",
+            f"no card {', '.join(excerpt(u) for u in unknown[:5])} was sent by this service; "
+            "give feedback on cards from a call's response",
         )
     records = []
     for entry in body.feedback:
@@ -154,6 +160,14 @@ async def feedback(
         info = await anyio.to_thread.run_sync(store.request, card.request_id)
         check_owner(info, card.request_id, tenant)
         assert info is not None
+        sent_by = info.suggestions.get("cds_service")
+        if sent_by is not None and sent_by != service_id:
+            raise ApiError(
+                404,
+                "unknown_card",
+                f"card {entry.card} was sent by the service {sent_by}, not {service_id}; send "
+                f"its feedback to /cds-services/{sent_by}/feedback",
+            )
         expected = suggestion_uuid(entry.card)
         bad = [s.id for s in entry.accepted_suggestions if s.id != expected]
         if bad:

@@ -20,6 +20,7 @@ from scribeplugin.api.schemas import (
     RelatedCptOut,
     TabularEntry,
 )
+from scribeplugin.api.text import Line
 from scribeplugin.corpus.cards import Card
 
 router = APIRouter(prefix="/v1", tags=["codes"])
@@ -40,7 +41,7 @@ _OK: dict[int | str, dict[str, Any]] = {
 )
 def get_code(
     code: Annotated[
-        str,
+        Line,
         Path(
             min_length=1,
             max_length=16,

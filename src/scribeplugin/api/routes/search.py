@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from scribeplugin.api.deps import RetrieverDep
 from scribeplugin.api.schemas import PassageOut, SearchResponse
+from scribeplugin.api.text import Line, Text
 from scribeplugin.errors import InputError
 from scribeplugin.index.chunk import ChunkKind
 
@@ -21,12 +22,12 @@ router = APIRouter(prefix="/v1", tags=["search"])
 @router.get("/search", response_model=SearchResponse)
 def search(  # sync: FastAPI runs it in its thread pool, off the event loop
     retriever: RetrieverDep,
-    q: Annotated[str, Query(min_length=1, max_length=2000, description="free text")],
+    q: Annotated[Text, Query(min_length=1, max_length=2000, description="free text")],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid",
     kind: Annotated[list[ChunkKind] | None, Query(description="only these chunk kinds")] = None,
     code: Annotated[
-        list[str] | None,
+        list[Line] | None,
         Query(max_length=16, description="only codes under these prefixes or blocks"),
     ] = None,
 ) -> SearchResponse:
