@@ -196,3 +196,25 @@ def test_a_plan_cue_beside_an_exam_sign_is_no_conclusion() -> None:
         cues=("PLAN:i would like",),
     )
     assert codes(exam) == {}
+
+
+def test_a_fragility_fracture_of_a_limb_is_the_osteoporosis_code_at_its_site() -> None:
+    """M80.0- with the site replaces the S code and M81.0 (Excludes1: M80); not the vertebra's
+    M80.08X-."""
+    got = codes(
+        f(
+            "fracture",
+            10,
+            site="site_shoulder",
+            structure="structure_proximal_humerus",
+            laterality="right",
+        ),
+        f("osteoporotic_fracture", 60),
+        f("osteoporosis", 120),
+    )
+    assert list(got) == ["M80.021A"]  # Age-related osteoporosis w current path fx, r humerus
+
+
+def test_a_vertebral_osteoporotic_fracture_replaces_the_osteoporosis_code() -> None:
+    got = codes(f("osteoporotic_fracture", 10), f("osteoporosis", 80))
+    assert list(got) == ["M80.08XA"]  # and not M81.0, which Excludes1 M80

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scribeplugin.coding.coder import Coder
@@ -27,7 +28,7 @@ from scribeplugin.coding.injuries import visit_seventh
 
 if TYPE_CHECKING:
     from scribeplugin.extract.findings import Finding
-    from scribeplugin.knowledge.coding import Route
+    from scribeplugin.knowledge.coding import LimbCondition, Route
 
 
 class IndexLookup(Protocol):
@@ -67,6 +68,7 @@ def category_of(route: Route, index: IndexLookup | None) -> tuple[str, str | Non
 
 def limbs(c: Coder) -> None:
     """Every limb condition the clinician concluded, then the pain of sites left uncoded."""
+    _fragility(c)
     facts = c.facts
     conditions = facts.knowledge.limb_conditions
     coded_sites: set[tuple[str | None, str | None]] = set()
@@ -109,6 +111,7 @@ def limbs(c: Coder) -> None:
             c.index_paths.setdefault(code, walked)
         coded_sites.add((f.site, side))
     _drop_site_only(c)
+    _drop_superseded(c, conditions)
     _pain(c, coded_sites)
 
 
@@ -119,6 +122,46 @@ def _concluded(f: Finding) -> bool:
         return False
     kinds = {cue.partition(":")[0] for cue in f.cues}
     return "PLAN" not in kinds or bool(kinds & {"ASSESSMENT", "GUESS"})
+
+
+def _drop_superseded(c: Coder, conditions: dict[str, LimbCondition]) -> None:
+    """A code another condition's code replaces (``supersedes``): at the same site, or
+    wherever it is when it has no site (a fragility fracture's M80.0- replaces both the
+    fracture's S code at its site and the osteoporosis code M81.0, which Excludes1 M80)."""
+    gone: set[tuple[str, str | None]] = set()
+    for p in c.out:
+        for f in p.evidence[:1]:
+            if f.concept in conditions:
+                gone.update((old, f.site) for old in conditions[f.concept].supersedes)
+    superseders = {old for old, _ in gone}
+
+    def replaced(p: Proposal) -> bool:
+        if not p.evidence:
+            return False
+        f = p.evidence[0]
+        return (f.concept, f.site) in gone or (f.site is None and f.concept in superseders)
+
+    c.out = [p for p in c.out if not replaced(p)]
+
+
+def _fragility(c: Coder) -> None:
+    """A fracture of a limb site the clinician calls a fragility or osteoporotic fracture in
+    the same turn is that site's osteoporotic fracture, not the vertebra's."""
+    facts = c.facts
+    fragile = [f for f in facts.present if f.concept == "osteoporotic_fracture" and not f.site]
+    if not fragile:
+        return
+    turns = {f.turn_index for f in fragile}
+    fractures = [f for f in facts.limb if f.concept == "fracture" and f.turn_index in turns]
+    if not fractures:
+        return
+    facts.limb = [
+        replace(f, concept="osteoporotic_fracture")
+        if f.concept == "fracture" and f.turn_index in turns
+        else f
+        for f in facts.limb
+    ]
+    c.out = [p for p in c.out if p.path != "osteoporotic_fracture"]
 
 
 def _drop_site_only(c: Coder) -> None:

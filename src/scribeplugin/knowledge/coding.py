@@ -105,6 +105,9 @@ class LimbCondition(BaseModel):
     # coded only from the clinician's assessment: a sign an exam also names ("bruising",
     # "some effusion") or a status a visit may only mention ("how is your knee replacement?")
     assessed: bool = False
+    # conditions at the same site this one's code replaces (a fragility fracture's M80.0- takes
+    # the place of the fracture's S code)
+    supersedes: tuple[str, ...] = ()
     # what a careless coder might pick instead (lets the pitfall rules about them fire)
     naive: tuple[str, ...] = ()
 
