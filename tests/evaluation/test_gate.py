@@ -1,7 +1,8 @@
 """The release gate, end to end through ``scribeplugin eval`` and the real pipeline (medspaCy,
 MiniLM, Chroma, BM25, the guard) over the session's spine index (tests/conftest.py).
 
-1. The whole suite in ``evals/cases`` on the rules drafter meets ``evals/thresholds.yaml``.
+1. The whole suite in ``evals/cases`` on the rules drafter meets ``evals/thresholds.yaml``; the
+   orthopedic suite (``evals/ortho``, on the default index) meets its own measured gate.
 2. A deliberately wrong setting is caught: a scripted model (a real HTTP server) obeys a prompt
    injection; with the guard the one-case suite in ``tests/data/evals_guard`` passes, and with
    ``--no-guard`` the eval exits 1 and names the case, and ``--compare`` shows the regression.
@@ -137,3 +138,19 @@ def test_disabling_the_guard_fails_the_gate_and_names_the_case(
     assert "forbidden M54.17" in line and "ungrounded M54.17" in line
     assert "## Regressions (1)" in text_off
     assert (tmp_path / "unguarded" / "compare.md").is_file()
+
+
+def test_the_orthopedic_suite_holds_its_measured_level(
+    default_index: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``scribeplugin eval --suite ortho``: the orthopedic cases (evals/ortho) against the
+    default (musculoskeletal) index meet evals/ortho/thresholds.yaml, the level the engine has
+    reached on the limbs; it can only go up."""
+    out = tmp_path / "ortho"
+    args = ["eval", "--suite", "ortho", "--quiet", "--out", str(out), "--jobs", "2"]
+    code = main(["--data-dir", str(default_index.data_dir), *args])
+    text = capsys.readouterr().out
+    run = load_run(out / "run.json")
+    assert run.metrics.cases >= 240 and run.metrics.errors == 0
+    broken = [f"{c.metric} {c.op} {c.bound}: {c.value}" for c in run.gate.checks if not c.passed]
+    assert code == 0 and not broken, f"orthopedic gate failed: {broken}\n{text[-3000:]}"

@@ -94,6 +94,11 @@ class Facts:
             for c in (f.concept, f.region)
             if c
         }
+        # A clinician who works up the spine (any finding of theirs placed in a region) takes up
+        # the patient's back and leg symptoms with it.
+        spine_worked_up = any(
+            f.region for f in findings if f.speaker != "patient" and f.assertion != "family"
+        )
         for f in findings:
             if f.assertion == "present":
                 unstated = f.category == "condition" and (f.concept, f.site) not in stated
@@ -103,6 +108,7 @@ class Facts:
                     and f.site is None
                     and f.concept not in addressed
                     and f.region not in addressed
+                    and not spine_worked_up
                 )
                 if unstated or unaddressed:
                     reported.append(f)
