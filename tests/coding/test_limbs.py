@@ -218,3 +218,11 @@ def test_a_fragility_fracture_of_a_limb_is_the_osteoporosis_code_at_its_site() -
 def test_a_vertebral_osteoporotic_fracture_replaces_the_osteoporosis_code() -> None:
     got = codes(f("osteoporotic_fracture", 10), f("osteoporosis", 80))
     assert list(got) == ["M80.08XA"]  # and not M81.0, which Excludes1 M80
+
+
+def test_a_strain_placed_nowhere_in_a_limb_visit_is_no_low_back_strain() -> None:
+    """ "just a strain ... to that muscle" after a forearm exam (a real visit): no S39.012A."""
+    got = codes(f("limb_pain", 5, site="site_forearm", speaker="patient"), f("strain", 200))
+    assert not any(code.startswith(("S39", "S33", "S13", "S16", "S23", "S29")) for code in got)
+    spine = codes(f("region_lumbar", 5, region="region_lumbar"), f("strain", 40))
+    assert "S39.012A" in spine  # with the low back named, the low back's

@@ -58,10 +58,17 @@ def sprains_and_strains(c: Coder) -> None:
     injury = facts.get("injury_event")
     seventh = visit_seventh(facts)
     coded_sites: set[tuple[str, str]] = set()
+    # A sprain or strain placed nowhere is the spine's only in a visit about the spine: "just a
+    # strain ... to that muscle" in a forearm visit is no low back strain.
+    spine_visit = any(g.region for g in facts.present) or has(
+        "low_back_pain", "back_pain", "neck_pain", "sciatica"
+    )
     for f in facts.get("sprain", "strain"):
         region, ev = near_region(f, facts)
         if region is None:
             region, ev = dominant_region(facts)
+        if region is None and not spine_visit:
+            continue
         neck = region == "region_cervical" or (region is None and has("neck_pain"))
         site = "neck" if neck else "thorax" if region == "region_thoracic" else "low_back"
         if (f.concept, site) in coded_sites:
