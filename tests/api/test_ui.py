@@ -65,6 +65,14 @@ def live(spine_index: SpineIndex, spine_pipeline: Pipeline, store: Store) -> Ite
 
 
 @pytest.fixture(scope="module")
+def live_ortho(default_index: Any, embedder: Any, store: Store) -> Iterator[str]:
+    """Development mode over the default (musculoskeletal) index: the limbs' codes and cards."""
+    pipeline = Pipeline.from_settings(default_index.settings, embedder=embedder)
+    with LiveServer(make_app(default_index, pipeline, store)) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
 def keyed(spine_index: SpineIndex, spine_pipeline: Pipeline, store: Store) -> Iterator[str]:
     """API keys per tenant, and transcripts limited to 3,000 characters."""
     app = make_app(spine_index, spine_pipeline, store, api_keys=KEYS, max_transcript_chars=3000)
@@ -734,3 +742,28 @@ def test_the_page_loads_nothing_from_elsewhere(live: str) -> None:
     assert r.status_code == 200 and "fetch(" in r.text
     assert "http://" not in r.text and "https://" not in r.text
     assert "default-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_a_knee_visit_reads_as_a_spine_visit_does(browser: Any, live_ortho: str) -> None:
+    """The orthopedic families on the note view: a first visit for a left knee MCL sprain comes
+    out as S83.412A, its evidence marked (the sprain, the ligament, the side, the knee) and
+    cited by the tabular entry and the Alphabetic Index entry; screenshots at 1280 and 768 px
+    in tests/artifacts/ for a person to look at."""
+    transcript = read_example("ortho/knee_mcl_sprain.txt")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 768):
+        with open_page(browser, live_ortho, width=width, height=900) as page:
+            answer = suggest(page, transcript)
+            assert [(c["code"], c["status"]) for c in answer["codes"]] == [
+                ("S83.412A", "suggested")
+            ]
+            code = answer["codes"][0]
+            quotes = {e["text"] for e in code["evidence"]}
+            assert {"sprain", "medial collateral ligament", "left", "knee"} <= quotes
+            refs = {c["ref"] for c in code["citations"]}
+            assert {"tabular:S83.412", "index:Sprain > knee > collateral ligament > medial"} <= refs
+            item = page.locator("[data-testid='code-S83.412A']")
+            assert "Sprain of medial collateral ligament of left knee" in item.inner_text()
+            marks = page.locator("#highlighted mark.evidence")
+            assert {marks.nth(i).inner_text() for i in range(marks.count())} >= quotes
+            page.screenshot(path=str(ARTIFACTS / f"ui-knee_mcl_sprain-{width}.png"), full_page=True)

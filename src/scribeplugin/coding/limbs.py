@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from scribeplugin.coding.coder import Coder
 from scribeplugin.coding.complete import Wanted, complete
 from scribeplugin.coding.facts import Facts, Proposal
-from scribeplugin.coding.injuries import visit_seventh
+from scribeplugin.coding.injuries import encounter_of, visit_seventh
 
 if TYPE_CHECKING:
     from scribeplugin.extract.findings import Finding
@@ -94,7 +94,7 @@ def limbs(c: Coder) -> None:
             digit=DIGIT.get(f.digit or ""),
             displaced=_displaced(facts.text, f),
             open_fracture=bool(_OPEN.search(_around(facts.text, f))),
-            encounter=visit_seventh(facts) if limb.injury else "A",
+            encounter=encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A",
         )
         done = complete(c.cs, category, wanted)
         for code in done.codes:
@@ -102,7 +102,7 @@ def limbs(c: Coder) -> None:
                 Proposal(
                     code,
                     f"limb:{f.concept}",
-                    [f, *side_ev],
+                    [f, *_where_ev(facts, f), *side_ev],
                     confident=not done.missing,
                     missing=list(done.missing),
                     naive=list(limb.naive),
@@ -227,6 +227,21 @@ def _clinician_findings(facts: Facts) -> Iterable[Finding]:
         for f in group:
             if f.speaker != "patient":
                 yield f
+
+
+def _where_ev(facts: Facts, f: Finding) -> list[Finding]:
+    """The words that place a limb finding, as evidence beside it: the nearest mention in its
+    turn of its structure, digit, site and side ("sprain of the medial collateral ligament of
+    the left knee")."""
+    wanted = {c for c in (f.structure, f.digit, f.site, f.laterality) if c}
+    nearest: dict[str, Finding] = {}
+    for g in facts.present:
+        if g.concept in wanted and g.turn_index == f.turn_index:
+            d = min(abs(g.start - f.end), abs(f.start - g.end))
+            best = nearest.get(g.concept)
+            if best is None or d < min(abs(best.start - f.end), abs(f.start - best.end)):
+                nearest[g.concept] = g
+    return sorted(nearest.values(), key=lambda g: g.start)
 
 
 def side_of_site(facts: Facts, f: Finding) -> tuple[str | None, list[Finding]]:
