@@ -301,3 +301,20 @@ def test_a_cards_feedback_is_taken_only_at_its_own_service(
     r = client.post("/cds-services/scribeplugin-transcript/feedback", json=feedback)
     assert r.status_code == 200, r.text
     assert store.count("feedback") == before + 1
+
+
+def test_a_knee_visit_makes_a_knee_card(default_index: Any, embedder: Any, store: Store) -> None:
+    """The orthopedic families through CDS Hooks as the spine's go: over the default index, the
+    knee sample visit's card proposes S83.412A as a valid FHIR Condition and quotes the sprain."""
+    pipeline = Pipeline.from_settings(default_index.settings, embedder=embedder)
+    request = hook_request(transcript=read_example("ortho/knee_mcl_sprain.txt"))
+    with TestClient(make_app(default_index, pipeline, store)) as client:
+        r = client.post("/cds-services/scribeplugin-transcript", json=request)
+    assert r.status_code == 200, r.text
+    codes = [c for c in r.json()["cards"] if c["source"]["topic"]["code"] == "code-suggestion"]
+    [card] = codes
+    assert card["summary"].startswith("S83.412A Sprain of medial collateral ligament of left knee")
+    assert "\u201cmedial collateral ligament\u201d (clinician" in card["detail"]
+    [suggestion] = card["suggestions"]
+    condition = fhir.Condition.model_validate(suggestion["actions"][0]["resource"])
+    assert condition.code.coding[0].code == "S83.412A"

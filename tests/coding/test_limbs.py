@@ -226,3 +226,13 @@ def test_a_strain_placed_nowhere_in_a_limb_visit_is_no_low_back_strain() -> None
     assert not any(code.startswith(("S39", "S33", "S13", "S16", "S23", "S29")) for code in got)
     spine = codes(f("region_lumbar", 5, region="region_lumbar"), f("strain", 40))
     assert "S39.012A" in spine  # with the low back named, the low back's
+
+
+def test_post_traumatic_arthritis_has_its_own_codes() -> None:
+    got = codes(
+        f("osteoarthritis_post_traumatic", 10, site="site_shoulder", laterality="right"),
+        f("osteoarthritis", 200, site="site_shoulder", laterality="right"),
+    )
+    assert list(got) == ["M19.111"]  # Post-traumatic osteoarthritis, right shoulder; not M19.011
+    both = codes(f("osteoarthritis_post_traumatic", 10, site="site_knee", laterality="bilateral"))
+    assert list(both) == ["M17.2"]  # Bilateral post-traumatic osteoarthritis of knee

@@ -537,6 +537,19 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
     ),
     ("15 tear of nothing", "There was a tear in my jeans.", [("tear", "absent", {})]),
     (
+        "15 post-traumatic",
+        "Doctor: Assessment: post-traumatic osteoarthritis of the right shoulder.",
+        [("osteoarthritis_post_traumatic", "present", {"site": "site_shoulder"})],
+    ),
+    (
+        "15 a healed fracture is past",
+        "Doctor: X-rays show the healed fracture and glenohumeral arthritis.",
+        [
+            ("fracture", "historical", {}),
+            ("osteoarthritis", "present", {"site": "site_shoulder"}),
+        ],
+    ),
+    (
         "15 digit in the clause",
         "You have a trigger finger of the right ring finger.",
         [("trigger_finger", "present", {"site": "site_finger", "digit": "digit_ring"})],
