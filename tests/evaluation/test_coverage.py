@@ -52,7 +52,7 @@ def test_a_new_faq_item_without_a_case_fails_the_lint(corpus_with_new_faq: Path)
     )
     assert [str(p) for p in problems] == [
         f"{card}:{line}: FAQ item M53.87/faq/new-question is covered by no eval case "
-        f"(list it in a case's covers: in {EVALS / 'cases'})"
+        f"(list it in a case's covers: in {EVALS / 'cases'} or {EVALS / 'ortho' / 'cases'})"
     ]
 
 
@@ -69,7 +69,7 @@ def test_a_new_pitfall_without_a_case_fails_the_lint(tmp_path: Path) -> None:
     messages = [p.message for p in lint_corpus(root, evals_dir=EVALS)]
     assert (
         "pitfall M53.86/pitfall/new-trap is covered by no eval case (list it in a case's "
-        f"covers: in {EVALS / 'cases'})" in messages
+        f"covers: in {EVALS / 'cases'} or {EVALS / 'ortho' / 'cases'})" in messages
     )
 
 

@@ -238,7 +238,14 @@ class RulesDrafter:
 
 def _rationale(p: Proposal, cs: CodeSet) -> str:
     entry = cs.get(p.code)
-    what = ", ".join(dict.fromkeys(f.concept.replace("_", " ") for f in p.evidence))
+    # a condition by its name, the words that place it (structure, site, side) as said
+    where = {"site", "structure", "digit", "laterality"}
+    what = ", ".join(
+        dict.fromkeys(
+            f.text.lower() if f.category in where else f.concept.replace("_", " ")
+            for f in p.evidence
+        )
+    )
     base = f"{p.code} ({entry.description if entry else p.code}) from the documented {what}."
     if not p.confident:
         base += " Only the category is supported so far."
