@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from scribeplugin.draft.types import Citation, DocPrompt, Draft, DraftContext
+from scribeplugin.draft.types import Citation, DocPrompt, Draft, DraftContext, Evidence
 from scribeplugin.errors import InputError
+from scribeplugin.extract.findings import FindingExtractor
 from scribeplugin.guard import Guard
 from scribeplugin.retrieval import Retriever, normalize_prefix, query_forms, search_cli
 from tests.conftest import DefaultIndex, MemoEmbedder, SpineIndex
@@ -139,7 +140,8 @@ def test_kind_and_code_filters(spine_retriever: Retriever) -> None:
     )
     both = spine_retriever.search(query, k=10, kinds=["faq", "tabular"], code_prefixes=["M53.87"])
     assert both and {(p.code, p.kind in {"faq", "tabular"}) for p in both} == {("M53.87", True)}
-    assert spine_retriever.search(query, k=10, code_prefixes=["M17"]) == []  # not in scope
+    # not in the spine scope, and no card is about it (every card is in every scope)
+    assert spine_retriever.search(query, k=10, code_prefixes=["I10"]) == []
     for mode in ("dense", "lexical"):
         only = spine_retriever.search(query, k=5, kinds=["tip"], mode=mode)  # type: ignore[arg-type]
         assert only and {p.kind for p in only} == {"tip"}
@@ -301,17 +303,22 @@ def test_index_entries_are_filtered_looked_up_and_cited(spine_retriever: Retriev
     ]  # Sprain > knee (S83.9-) is outside the spine scope; unknown paths are skipped
     # the guard keeps a citation of a retrieved index entry, as it keeps any retrieved chunk
     entry = got[1]
-    base = make_ctx(codes=("S39.012",))
+    text = "Doctor: This is a strain of the low back muscles from lifting."
+    base = make_ctx(text, codes=("S39.012",))
+    findings = FindingExtractor().extract(base.transcript)
+    strain = next(f for f in findings if f.concept == "strain")
     ctx = DraftContext(
-        base.transcript, [], [*base.passages, entry], [], base.codeset, base.candidates
+        base.transcript, findings, [*base.passages, entry], [], base.codeset, base.candidates
     )
     made_up = Citation(chunk_id="0" * 64, source="alphabetic", ref="index:Strain", text="x")
     prompt = DocPrompt(  # no code: the guard keeps a prompt whose code it kept, or none
         id="test-prompt",
         code=None,
         note_section="assessment",
-        text="Say whether this visit is active treatment of the strain.",
+        text="Is this visit active treatment of the strain?",
         citations=[Citation.of(entry), made_up],
+        # a prompt quotes the transcript, as the guard requires (guard/evidence.py)
+        evidence=[Evidence(text=strain.text, start=strain.start, end=strain.end)],
     )
     checked = Guard(ctx.codeset).check(Draft(prompts=[prompt]), ctx).draft
     assert [c.ref for c in checked.prompts[0].citations] == ["index:Strain > low back"]

@@ -49,7 +49,7 @@ def test_manifest(spine_index: SpineIndex) -> None:
     assert manifest.collection == "scribe-spine-minilm-l6-v2-fy2026-c1"
     assert manifest.model_sha256 == MINILM_SHA256 and manifest.dimension == 384
     assert manifest.code_set == "ICD-10-CM FY2026 (April 1, 2026 update)"
-    assert manifest.counts["tabular"] == 1224  # 976 spine items, S23, S29 (198) and Q76 (25)
+    assert manifest.counts["tabular"] == 792  # the spine scope, no code with its 7th character
     assert manifest.counts["total"] == sum(v for k, v in manifest.counts.items() if k != "total")
     layout = IndexLayout.of(spine_index.settings, manifest.collection)
     data = json.loads(layout.manifest.read_text())

@@ -28,6 +28,25 @@ class Proposal:
     naive: list[str] = field(default_factory=list)  # codes a careless coder might pick instead
 
 
+# The clinician's next line takes the symptom up when it asks after "it" ("Where does it bother
+# you?", "How long has that been going on?"), not when it moves on ("what kind of alcohol...").
+_FOLLOW_UP = re.compile(
+    r"\b(?:it|its|it's|that|those|this|these|the pain|where|how long|when did)\b", re.IGNORECASE
+)
+
+
+def _followed_up(text: str, f: Finding) -> bool:
+    """Does the line after the one a patient's symptom is said on ask after it?"""
+    if not text:
+        return True  # nothing to read: do not drop the symptom
+    end = text.find("\n", f.end)
+    if end < 0:
+        return False
+    nxt = text.find("\n", end + 1)
+    line = text[end + 1 : nxt if nxt >= 0 else len(text)]
+    return bool(_FOLLOW_UP.search(" ".join(line.split()[:12])))  # its first words
+
+
 @dataclass(slots=True)
 class Facts:
     """The findings of one visit, sorted by what they can support.
@@ -94,10 +113,12 @@ class Facts:
             for c in (f.concept, f.region)
             if c
         }
-        # A clinician who works up the spine (any finding of theirs placed in a region) takes up
-        # the patient's back and leg symptoms with it.
+        # A clinician who works up the spine (a condition or symptom of theirs placed in a
+        # region) takes up the patient's back and leg symptoms with it.
         spine_worked_up = any(
-            f.region for f in findings if f.speaker != "patient" and f.assertion != "family"
+            f.region and f.category in ("condition", "symptom")
+            for f in findings
+            if f.speaker != "patient" and f.assertion != "family"
         )
         for f in findings:
             if f.assertion == "present":
@@ -109,6 +130,7 @@ class Facts:
                     and f.concept not in addressed
                     and f.region not in addressed
                     and not spine_worked_up
+                    and not _followed_up(text, f)
                 )
                 if unstated or unaddressed:
                     reported.append(f)

@@ -1,0 +1,50 @@
+"""A symptom only the patient mentions is coded when the visit takes it up, and not when it is a
+passing mention (coding/facts.py): the real visits D2N039 (back pain named to explain ibuprofen
+in a blood-pressure visit) and vague_back.txt (a back complaint the clinician asks after), on
+the real extractor."""
+
+from __future__ import annotations
+
+import pytest
+
+from scribeplugin.codeset import get_codeset
+from scribeplugin.coding.analysis import Analysis
+from scribeplugin.extract.findings import FindingExtractor
+
+
+@pytest.fixture(scope="module")
+def extractor() -> FindingExtractor:
+    return FindingExtractor()
+
+
+def codes(extractor: FindingExtractor, text: str) -> list[str]:
+    return [p.code for p in Analysis.of(extractor.extract(text), get_codeset(), text).proposals]
+
+
+def test_a_passing_mention_is_not_coded(extractor: FindingExtractor) -> None:
+    text = (
+        "Doctor: Do you take any anti-inflammatories like Advil?\n"
+        "Patient: Just once in a while for my back pain, not every day.\n"
+        "Doctor: Okay, and what kind of alcohol intake do you have?\n"
+        "Patient: A couple of beers a week.\n"
+    )
+    assert codes(extractor, text) == []
+
+
+def test_a_symptom_the_clinician_asks_after_is_coded(extractor: FindingExtractor) -> None:
+    text = (
+        "Doctor: What can I help you with?\n"
+        "Patient: My back's been bothering me for months.\n"
+        "Doctor: Where does it bother you most?\n"
+        "Patient: It moves around.\n"
+    )
+    assert codes(extractor, text) == ["M54.9"]  # Dorsalgia, unspecified, to be documented
+
+
+def test_a_symptom_the_clinician_names_is_coded(extractor: FindingExtractor) -> None:
+    text = (
+        "Patient: Just once in a while for my back pain.\n"
+        "Doctor: Okay, and what kind of alcohol intake do you have?\n"
+        "Doctor: Assessment: low back pain, mechanical. Stretching program.\n"
+    )
+    assert codes(extractor, text) == ["M54.50"]  # Low back pain, unspecified
