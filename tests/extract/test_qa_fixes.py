@@ -537,6 +537,16 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
     ),
     ("15 tear of nothing", "There was a tear in my jeans.", [("tear", "absent", {})]),
     (
+        "15 a form read out",
+        "Doctor: But you did indicate that you have some back pain and joint pain.",
+        [("back_pain", "possible", {})],
+    ),
+    (
+        "15 a review of systems sheet",
+        "Doctor: The nurse did a review of systems sheet and you were endorsing left elbow pain.",
+        [("limb_pain", "possible", {"site": "site_elbow"})],
+    ),
+    (
         "15 post-traumatic",
         "Doctor: Assessment: post-traumatic osteoarthritis of the right shoulder.",
         [("osteoarthritis_post_traumatic", "present", {"site": "site_shoulder"})],
