@@ -33,8 +33,6 @@ from scribeplugin.draft.types import (
 )
 from scribeplugin.store import TargetKind
 
-# -- building cards ----------------------------------------------------------------------------
-
 
 def suggestion_uuid(card_uuid: str) -> str:
     """The uuid of a card's one suggestion, derived so feedback can be checked without storing

@@ -22,9 +22,6 @@ MAX_PASSAGE_CHARS = 500
 MAX_FINDINGS = 60
 
 
-# -- prompt inputs ------------------------------------------------------------------------------
-
-
 def prompt_inputs(ctx: DraftContext, rules_draft: Draft) -> dict[str, Any]:
     """The inputs of the draft prompt (see the header of ``prompts/draft.v1.jinja``)."""
     text: str = ctx.transcript.text

@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("scribeplugin.draft.llm")  # the name it has always logged under
 
-# -- replies and failures -------------------------------------------------------------------------
-
 
 def raw_reply(raw: Any) -> Any:
     """What the model actually said: the first tool call's arguments, else the text content."""

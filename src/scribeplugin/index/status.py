@@ -25,8 +25,6 @@ from scribeplugin.index.manifest import (
 )
 from scribeplugin.index.store import VectorStore
 
-# -- status ---------------------------------------------------------------------------------------
-
 State = Literal["missing", "stale", "current"]
 
 

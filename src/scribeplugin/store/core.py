@@ -61,9 +61,6 @@ _RETRIES = 5
 PRUNE_EVERY_S = 60.0  # how often expired JWT ids are deleted
 
 
-# -- the store --------------------------------------------------------------------------------
-
-
 class Store:
     """One engine per process; methods are thread-safe (a session per call)."""
 

@@ -17,8 +17,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# -- tables -----------------------------------------------------------------------------------
-
 
 class Base(DeclarativeBase):
     pass

@@ -13,8 +13,6 @@ from scribeplugin.evaluation.metrics.results import (
     category,
 )
 
-# -- one case ------------------------------------------------------------------------------------
-
 
 def forbidden_hits(got: Iterable[str], not_codes: Iterable[str]) -> list[str]:
     patterns = list(not_codes)

@@ -15,8 +15,6 @@ from scribeplugin.evaluation.metrics.results import (
     _Model,
 )
 
-# -- gate ----------------------------------------------------------------------------------------
-
 
 class Bound(_Model):
     min: float | None = None

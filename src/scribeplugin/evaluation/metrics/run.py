@@ -19,8 +19,6 @@ from scribeplugin.evaluation.metrics.results import (
     category,
 )
 
-# -- a run ---------------------------------------------------------------------------------------
-
 
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100); None for no values."""
