@@ -13,6 +13,8 @@ settings, because local servers differ in what they accept.
 Any failure (timeout, HTTP error, refusal, unreachable server, a reply that cannot be parsed)
 returns the rules drafter's draft with ``degraded_reason`` set: the request still gets an answer.
 Nothing logged here holds transcript text or the API key.
+
+The prompt's inputs are built in ``llm_prompt``, replies and failures read in ``llm_reply``.
 """
 
 from __future__ import annotations
@@ -20,25 +22,29 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from scribeplugin.draft.llm_parse import (
-    MAX_TEXT,
     coerce_reply,
-    describe_validation_error,
     to_draft,
+)
+from scribeplugin.draft.llm_prompt import MAX_PASSAGES as MAX_PASSAGES
+from scribeplugin.draft.llm_prompt import _inherit_citations, _rule_ids, prompt_inputs
+from scribeplugin.draft.llm_prompt import transcript_fence as transcript_fence
+from scribeplugin.draft.llm_reply import LLMRefusalError as LLMRefusalError
+from scribeplugin.draft.llm_reply import (
+    ReplyCache,
+    _cut_off,
+    _raise_on_refusal,
+    describe_failure,
+    raw_reply,
 )
 from scribeplugin.draft.llm_schema import DraftReply
 from scribeplugin.draft.prompts import Message, PromptTemplate, load_prompt
-from scribeplugin.draft.types import Citation, Draft, DraftContext, Drafter
+from scribeplugin.draft.types import Draft, DraftContext, Drafter
 from scribeplugin.errors import DrafterError
 
 if TYPE_CHECKING:
@@ -48,12 +54,6 @@ if TYPE_CHECKING:
     from scribeplugin.config import Settings
 
 log = logging.getLogger(__name__)
-
-# What the prompt carries beyond the transcript (about 4k tokens at most), so that a 16k-token
-# context holds the instructions, a 6,000-word transcript and the reply.
-MAX_PASSAGES = 30
-MAX_PASSAGE_CHARS = 500
-MAX_FINDINGS = 60
 
 
 class LLMDrafter:
@@ -250,283 +250,3 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         # and others ignore; extra_body puts the legacy field into the request as it is.
         kwargs["extra_body"] = {"max_tokens": s.llm_max_output_tokens}
     return ChatOpenAI(**kwargs)
-
-
-# -- prompt inputs ------------------------------------------------------------------------------
-
-
-def prompt_inputs(ctx: DraftContext, rules_draft: Draft) -> dict[str, Any]:
-    """The inputs of the draft prompt (see the header of ``prompts/draft.v1.jinja``)."""
-    text: str = ctx.transcript.text
-    turns = list(getattr(ctx.transcript, "turns", None) or [])
-    rendered_turns = [
-        {"n": i, "speaker": _speaker(getattr(t, "speaker", None)), "text": _turn_text(t, text)}
-        for i, t in enumerate(turns, 1)
-    ] or [{"n": 1, "speaker": "Unknown", "text": text}]
-    return {
-        "fence": transcript_fence(text),
-        "turns": rendered_turns,
-        "findings": [_finding(f, text) for f in ctx.findings[:MAX_FINDINGS]],
-        "passages": [
-            {
-                "chunk_id": p.chunk_id,
-                "ref": Citation.of(p).ref,
-                "text": _clip(" ".join(str(p.text).split()), MAX_PASSAGE_CHARS),
-            }
-            for p in _chosen_passages(ctx, rules_draft)
-        ],
-        "candidates": [_candidate(c, ctx) for c in ctx.candidates],
-        "rule_results": {
-            "codes": [
-                {"code": c.code, "status": c.status, "rationale": c.rationale}
-                for c in rules_draft.codes
-            ],
-            "prompts": [
-                {"id": p.id, "code": p.code, "note_section": p.note_section, "text": p.text}
-                for p in rules_draft.prompts
-            ],
-            "warnings": [
-                {
-                    "rule": w.rule,
-                    "codes": w.codes,
-                    "message": w.message,
-                    "alternatives": w.alternatives,
-                }
-                for w in rules_draft.warnings
-            ],
-        },
-    }
-
-
-def _chosen_passages(ctx: DraftContext, rules_draft: Draft) -> list[Any]:
-    """At most MAX_PASSAGES: those the rules drafter cites first, then those about a candidate
-    code, then the rest in retrieval order (a stable sort keeps the order within each group)."""
-    cited = {
-        c.chunk_id
-        for group in (rules_draft.codes, rules_draft.prompts, rules_draft.warnings)
-        for item in group
-        for c in item.citations
-    }
-    candidates = set(ctx.candidates)
-
-    def rank(p: Any) -> int:
-        return 0 if p.chunk_id in cited else 1 if p.code in candidates else 2
-
-    return sorted(ctx.passages, key=rank)[:MAX_PASSAGES]
-
-
-def transcript_fence(text: str) -> str:
-    """A marker the transcript cannot contain: it is derived from the transcript itself."""
-    return "TRANSCRIPT-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16].upper()
-
-
-def _speaker(speaker: object) -> str:
-    s = str(speaker or "unknown").strip()
-    return s[:1].upper() + s[1:] if s else "Unknown"
-
-
-def _turn_text(turn: object, text: str) -> str:
-    value = getattr(turn, "text", None)
-    if isinstance(value, str):
-        return value
-    start, end = getattr(turn, "start", 0), getattr(turn, "end", len(text))
-    return text[start:end]
-
-
-def _finding(f: Any, text: str) -> dict[str, Any]:
-    details = [
-        f"{label} {value}"
-        for label, value in (
-            ("level", getattr(f, "level", None)),
-            ("region", getattr(f, "region", None)),
-            ("side", getattr(f, "laterality", None)),
-        )
-        if value
-    ]
-    quote = getattr(f, "text", None)
-    return {
-        "concept": f.concept,
-        "category": str(f.category),
-        "assertion": f.assertion,
-        "speaker": f.speaker,
-        "text": quote if isinstance(quote, str) else text[f.start : f.end],
-        "details": ", ".join(details),
-    }
-
-
-def _candidate(code: str, ctx: DraftContext) -> dict[str, Any]:
-    entry = ctx.codeset.get(code)
-    return {
-        "code": entry.code if entry else code,
-        "display": entry.description if entry else "(not in the code set)",
-        "billable": bool(entry and entry.billable),
-    }
-
-
-def _clip(s: str, n: int) -> str:
-    return s if len(s) <= n else s[: n - 1] + "…"
-
-
-def _rule_ids(draft: Draft) -> set[str]:
-    return {p.id for p in draft.prompts} | {w.rule for w in draft.warnings}
-
-
-def _inherit_citations(draft: Draft, rules_draft: Draft) -> Draft:
-    """A prompt or warning the model repeated by rule id takes what the rules drafter found for
-    that rule where the model gave none the guard can keep: its citations, and its evidence
-    (the model's schema carries no quotes for prompts and warnings; one of the model's own,
-    with no rule id, has none, and the guard removes it)."""
-    by_prompt = {p.id: p for p in rules_draft.prompts}
-    by_warning = {w.rule: w for w in rules_draft.warnings}
-
-    def cited(citations: list[Citation]) -> bool:
-        return any(c.source != "unknown" for c in citations)
-
-    prompts = []
-    for p in draft.prompts:
-        mine = by_prompt.get(p.id)
-        if mine is not None:
-            p = p.model_copy(
-                update={
-                    "citations": p.citations if cited(p.citations) else mine.citations,
-                    "evidence": p.evidence or mine.evidence,
-                    "axis": p.axis or mine.axis,
-                    "options": p.options or mine.options,
-                }
-            )
-        prompts.append(p)
-    warnings = []
-    for w in draft.warnings:
-        found = by_warning.get(w.rule)
-        if found is not None:
-            w = w.model_copy(
-                update={
-                    "citations": w.citations if cited(w.citations) else found.citations,
-                    "evidence": w.evidence or found.evidence,
-                }
-            )
-        warnings.append(w)
-    return draft.model_copy(update={"prompts": prompts, "warnings": warnings})
-
-
-# -- replies and failures -------------------------------------------------------------------------
-
-
-def raw_reply(raw: Any) -> Any:
-    """What the model actually said: the first tool call's arguments, else the text content."""
-    if raw is None:
-        raise DrafterError("llm reply not parseable: no reply")
-    tool_calls = getattr(raw, "tool_calls", None) or []
-    if tool_calls:
-        return tool_calls[0].get("args")
-    invalid = getattr(raw, "invalid_tool_calls", None) or []
-    if invalid:  # arguments that were not JSON: the parser reports it
-        return invalid[0].get("args") or ""
-    content = getattr(raw, "content", raw)
-    if isinstance(content, list):  # content blocks
-        content = "".join(
-            b if isinstance(b, str) else str(b.get("text", ""))
-            for b in content
-            if isinstance(b, str | dict)
-        )
-    return content
-
-
-class LLMRefusalError(DrafterError):
-    """The model declined to answer."""
-
-
-def _raise_on_refusal(error: object, raw: Any) -> None:
-    from langchain_core.exceptions import ModelRefusalError
-
-    if isinstance(error, ModelRefusalError):
-        raise LLMRefusalError("llm refused to answer")
-    if raw is not None and (getattr(raw, "additional_kwargs", None) or {}).get("refusal"):
-        raise LLMRefusalError("llm refused to answer")
-
-
-def _cut_off(settings: Settings) -> str:
-    return (
-        f"llm reply not parseable: cut off at {settings.llm_max_output_tokens} tokens "
-        "(raise SCRIBE_LLM_MAX_OUTPUT_TOKENS)"
-    )
-
-
-def describe_failure(exc: BaseException, settings: Settings) -> str:
-    """A short reason for ``engine.degraded_reason`` and the log: never transcript text."""
-    import httpx
-    from langchain_core.exceptions import (
-        ModelConnectionError,
-        ModelRefusalError,
-        ModelTimeoutError,
-        OutputParserException,
-    )
-
-    timeouts: tuple[type[BaseException], ...] = (
-        ModelTimeoutError,
-        httpx.TimeoutException,
-        TimeoutError,
-    )
-    try:
-        import openai
-
-        timeouts += (openai.APITimeoutError,)
-        connection: tuple[type[BaseException], ...] = (openai.APIConnectionError,)
-        cut_off: tuple[type[BaseException], ...] = (openai.LengthFinishReasonError,)
-    except ImportError:  # pragma: no cover - langchain-openai brings openai
-        connection = cut_off = ()
-    if isinstance(exc, timeouts):
-        return f"llm timeout after {settings.llm_timeout_s:.1f} s"
-    if isinstance(exc, cut_off):
-        return _cut_off(settings)
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int) and status > 0:
-        return f"llm HTTP {status}"
-    if isinstance(exc, ModelRefusalError):
-        return "llm refused to answer"
-    if isinstance(exc, (ModelConnectionError, httpx.TransportError, ConnectionError, *connection)):
-        return "llm unreachable: connection failed"
-    if isinstance(exc, DrafterError):
-        return _clip(str(exc), MAX_TEXT)
-    if isinstance(exc, ValidationError):
-        return f"llm reply not parseable: {describe_validation_error(exc)}"
-    if isinstance(exc, OutputParserException | json.JSONDecodeError):
-        return "llm reply not parseable: invalid JSON"
-    return f"llm error: {type(exc).__name__}"
-
-
-class ReplyCache:
-    """Replies on disk, one JSON file per key, so reruns (evals) are free and repeatable.
-
-    Replies quote the transcript: the folder holds PHI whenever real transcripts go through.
-    """
-
-    def __init__(self, folder: Path, bypass: bool = False) -> None:
-        self.folder = folder
-        self.bypass = bypass
-
-    def path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
-
-    def get(self, key: str) -> DraftReply | None:
-        if self.bypass:
-            return None
-        path = self.path(key)
-        try:
-            return DraftReply.model_validate_json(path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValidationError):
-            log.warning("llm reply cache: ignoring unreadable entry %s", path.name)
-            return None
-
-    def put(self, key: str, reply: DraftReply) -> None:
-        path = self.path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(reply.model_dump_json())
-            Path(tmp).replace(path)  # atomic: concurrent writers of one key are harmless
-        except OSError as exc:
-            log.warning("llm reply cache: cannot write %s (%s)", path.name, type(exc).__name__)

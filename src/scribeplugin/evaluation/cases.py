@@ -21,14 +21,16 @@ must do with it::
 
 Structure is checked on load (``CaseError`` names the file and line); references (codes in the
 code set, prompt and warning ids among the corpus rules, card items) by :func:`check_references`,
-and the corpus lint checks every code and item id in ``evals/`` as well.
+and the corpus lint checks every code and item id in ``evals/`` as well. Which card items the
+cases cover (``covered_items``, ``coverage_gaps``) is read in ``corpus.coverage``, where the lint
+finds it; the names are re-exported here.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,11 +39,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scribeplugin.corpus.cards import ITEM_ID
+from scribeplugin.corpus.coverage import case_files as case_files
+from scribeplugin.corpus.coverage import coverage_gaps as coverage_gaps
+from scribeplugin.corpus.coverage import covered_items as covered_items
+from scribeplugin.corpus.coverage import read_yaml, yaml_entries
 from scribeplugin.errors import ScribeError
 
 if TYPE_CHECKING:
     from scribeplugin.codeset import CodeSet
-    from scribeplugin.corpus.cards import Card
     from scribeplugin.corpus.rules import LoadedRule
 
 Format = Literal["labeled", "asr", "plain", "segments"]
@@ -225,14 +230,9 @@ def _unique(v: list[str]) -> list[str]:
 # -- loading -------------------------------------------------------------------------------------
 
 
-def case_files(cases_dir: Path) -> list[Path]:
-    return sorted([*cases_dir.glob("*.yaml"), *cases_dir.glob("*.yml")])
-
-
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
-        text = path.read_text(encoding="utf-8")
-        return yaml.safe_load(text), yaml.compose(text)
+        return read_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise CaseError(path, 1, f"cannot read case file: {exc}") from exc
     except yaml.YAMLError as exc:
@@ -240,21 +240,10 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise CaseError(path, mark.line + 1 if mark else 1, f"not valid YAML: {exc}") from exc
 
 
-def _entries(data: Any, node: yaml.Node | None) -> Iterator[tuple[Any, int]]:
-    """(case mapping, line) for a file holding one case or a list of cases."""
-    if isinstance(data, list) and isinstance(node, yaml.SequenceNode):
-        for item, n in zip(data, node.value, strict=True):
-            yield item, n.start_mark.line + 1
-    elif isinstance(data, dict) and node is not None:
-        yield data, node.start_mark.line + 1
-    elif data is not None:
-        yield data, 1
-
-
 def load_case_file(path: Path) -> list[Case]:
     data, node = _read_yaml(path)
     cases = []
-    for raw, line in _entries(data, node):
+    for raw, line in yaml_entries(data, node):
         if not isinstance(raw, dict):
             raise CaseError(path, line, "a case is a mapping with id, title, format, transcript...")
         try:
@@ -338,36 +327,3 @@ def check_references(
             if item not in items:
                 problems.append(f"{where}: covers unknown card item {item}")
     return problems
-
-
-# -- coverage (used by the corpus lint) ----------------------------------------------------------
-
-
-def covered_items(cases_dir: Path) -> dict[str, list[str]]:
-    """Card item id -> the case ids that cover it. Reads leniently (the lint reports bad files
-    through its own checks); a file that does not parse covers nothing."""
-    covered: dict[str, list[str]] = {}
-    for path in case_files(cases_dir) if cases_dir.is_dir() else []:
-        try:
-            data, node = _read_yaml(path)
-        except CaseError:
-            continue
-        for raw, _line in _entries(data, node):
-            if not isinstance(raw, dict):
-                continue
-            for item in raw.get("covers") or []:
-                if isinstance(item, str):
-                    covered.setdefault(item, []).append(str(raw.get("id", "?")))
-    return covered
-
-
-def coverage_gaps(cards: Iterable[Card], *cases_dirs: Path) -> list[tuple[Card, str, int]]:
-    """FAQ items and pitfalls that no case in any of ``cases_dirs`` covers: (card, item id,
-    line)."""
-    covered = {item for d in cases_dirs for item in covered_items(d)}
-    return [
-        (card, item.id, item.line)
-        for card in cards
-        for item in card.items
-        if item.kind in {"faq", "pitfall"} and item.id not in covered
-    ]

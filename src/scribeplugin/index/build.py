@@ -11,185 +11,50 @@ On disk, under ``<data_dir>/index``::
     chroma/                    the Chroma store (unless SCRIBE_CHROMA_URL names a server)
     <collection>/manifest.json what was built, from what, when
     <collection>/lexical/      BM25 and the chunk records (text + metadata)
+
+The layout, the manifest and the plan are in ``index.manifest``, the status in ``index.status``;
+their names are re-exported here.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from scribeplugin.alphabetic import get_alphabetic
-from scribeplugin.codeset import CodeSet, get_codeset
+from scribeplugin.codeset import CodeSet
 from scribeplugin.config import Scope, Settings
-from scribeplugin.corpus.cards import load_cards
-from scribeplugin.errors import IndexNotReadyError
 from scribeplugin.index.chunk import (
     Chunk,
-    build_chunks,
-    corpus_fingerprint,
-    read_corpus_version,
 )
 from scribeplugin.index.embed import (
     TORCH_BACKEND,
     Embedder,
-    MiniLMEmbedder,
-    embedder_backend,
     make_embedder,
 )
-from scribeplugin.index.store import VectorStore, collection_name, describe
+from scribeplugin.index.manifest import MANIFEST_FORMAT as MANIFEST_FORMAT
+from scribeplugin.index.manifest import STORE_SUBJECT as STORE_SUBJECT
+from scribeplugin.index.manifest import IndexLayout as IndexLayout
+from scribeplugin.index.manifest import IndexPlan as IndexPlan
+from scribeplugin.index.manifest import Manifest as Manifest
+from scribeplugin.index.manifest import build_command as build_command
+from scribeplugin.index.manifest import current_collection as current_collection
+from scribeplugin.index.manifest import embedder_mismatch as embedder_mismatch
+from scribeplugin.index.manifest import plan_index as plan_index
+from scribeplugin.index.status import IndexStatus as IndexStatus
+from scribeplugin.index.status import State as State
+from scribeplugin.index.status import index_status as index_status
+from scribeplugin.index.store import VectorStore, describe
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = 1
+
 _ADD_BATCH = 512  # chunks embedded and written per step (progress and resumability)
-
-
-# -- layout and manifest --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IndexLayout:
-    """Where one collection's manifest and lexical index live."""
-
-    root: Path
-
-    @classmethod
-    def of(cls, settings: Settings, collection: str) -> IndexLayout:
-        return cls(settings.index_dir / collection)
-
-    @property
-    def manifest(self) -> Path:
-        return self.root / "manifest.json"
-
-    @property
-    def lexical(self) -> Path:
-        return self.root / "lexical"
-
-
-@dataclass(slots=True)
-class Manifest:
-    collection: str
-    scope: str
-    model: str
-    model_sha256: str
-    dimension: int
-    code_set: str
-    code_set_fiscal_year: int
-    corpus_version: str
-    corpus_fingerprint: str
-    counts: dict[str, int]
-    store: str
-    built_at: str
-    embedder: str = TORCH_BACKEND  # how the vectors were computed; older manifests: torch
-    format: int = MANIFEST_FORMAT
-
-    @property
-    def total(self) -> int:
-        return self.counts.get("total", 0)
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp.replace(path)
-
-    @classmethod
-    def read(cls, path: Path) -> Manifest | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**data) if data.get("format") == MANIFEST_FORMAT else None
-        except FileNotFoundError:
-            return None
-        except (ValueError, TypeError):
-            log.warning("unreadable index manifest %s; treating the index as missing", path)
-            return None
-
-
-def build_command(settings: Settings, scope: Scope) -> str:
-    """The exact command that (re)builds this index with these settings."""
-    parts = ["scribeplugin"]
-    if settings.data_dir != _default(settings, "data_dir"):
-        parts += ["--data-dir", str(settings.data_dir)]
-    parts += ["index", "build", "--scope", scope.value]
-    if settings.corpus_dir != _default(settings, "corpus_dir"):
-        parts += ["--corpus", str(settings.corpus_dir)]
-    if settings.embedder != _default(settings, "embedder"):
-        parts += ["--embedder", settings.embedder]
-    return " ".join(parts)
-
-
-STORE_SUBJECT = "Its collection in the vector store was"
-
-
-def embedder_mismatch(
-    settings: Settings, built_with: str, backend: str, subject: str = "It was"
-) -> str:
-    """Why an index built by one embedder cannot serve queries of another, and the way out."""
-    how = (
-        "SCRIBE_EMBEDDER=auto on this CPU"
-        if settings.embedder == "auto"
-        else f"SCRIBE_EMBEDDER={settings.embedder}"
-    )
-    back = "torch" if built_with == TORCH_BACKEND else "onnx-int8"
-    return (
-        f"{subject} built with the {built_with} embedder and this process embeds with {backend} "
-        f"({how}); rebuild it (every chunk is embedded again), or set SCRIBE_EMBEDDER={back} "
-        "to use it as it is."
-    )
-
-
-def _default(settings: Settings, name: str) -> Any:
-    return type(settings).model_fields[name].get_default(call_default_factory=True)
-
-
-# -- what the corpus would produce now ------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class IndexPlan:
-    scope: Scope
-    collection: str
-    codeset: CodeSet
-    corpus_version: str
-    chunks: list[Chunk]
-    fingerprint: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.fingerprint = corpus_fingerprint(c.id for c in self.chunks)
-
-    def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {"total": len(self.chunks)}
-        for c in self.chunks:
-            out[c.kind] = out.get(c.kind, 0) + 1
-        return out
-
-
-def plan_index(
-    settings: Settings, scope: Scope, model: str, codeset: CodeSet | None = None
-) -> IndexPlan:
-    codeset = codeset or get_codeset(settings.code_list_path, settings.tabular_xml_path)
-    version = read_corpus_version(settings.corpus_dir)
-    cards = load_cards(settings.corpus_dir)
-    alphabetic = get_alphabetic(settings.index_xml_path, settings.corpus_dir)
-    chunks = build_chunks(codeset, cards, scope, alphabetic)
-    name = collection_name(scope, model, codeset.release.fiscal_year, version)
-    return IndexPlan(scope, name, codeset, version, chunks)
-
-
-def current_collection(settings: Settings, scope: Scope, model: str = MiniLMEmbedder.name) -> str:
-    """The collection name for these settings, without chunking anything."""
-    codeset = get_codeset(settings.code_list_path, settings.tabular_xml_path)
-    version = read_corpus_version(settings.corpus_dir)
-    return collection_name(scope, model, codeset.release.fiscal_year, version)
 
 
 # -- build ----------------------------------------------------------------------------------------
@@ -417,91 +282,6 @@ def _progress(total: int, show: bool | None) -> Iterator[Any]:
             state["logged"] = now
 
     yield advance
-
-
-# -- status ---------------------------------------------------------------------------------------
-
-State = Literal["missing", "stale", "current"]
-
-
-@dataclass(frozen=True, slots=True)
-class IndexStatus:
-    state: State
-    scope: str
-    collection: str
-    reason: str
-    fix: str | None
-    manifest: Manifest | None
-
-    @property
-    def ready(self) -> bool:
-        return self.state == "current"
-
-    def message(self) -> str:
-        text = f"index {self.collection} ({self.scope}): {self.state}. {self.reason}"
-        return f"{text} Fix: {self.fix}" if self.fix else text
-
-
-def index_status(
-    settings: Settings,
-    scope: Scope | None = None,
-    *,
-    model: str = MiniLMEmbedder.name,
-    model_sha256: str = MiniLMEmbedder.fingerprint,
-    backend: str | None = None,
-) -> IndexStatus:
-    """Is the index for ``scope`` present and built from the corpus, model and code set in use,
-    by the embedder in use (``backend``; by default the one ``SCRIBE_EMBEDDER`` gives)?"""
-    scope = Scope(scope or settings.index_scope)
-    backend = backend or embedder_backend(settings)
-    plan = plan_index(settings, scope, model)
-    fix = build_command(settings, scope)
-    layout = IndexLayout.of(settings, plan.collection)
-    manifest = Manifest.read(layout.manifest)
-
-    def status(state: State, reason: str) -> IndexStatus:
-        fixed = None if state == "current" else fix
-        return IndexStatus(state, scope.value, plan.collection, reason, fixed, manifest)
-
-    if manifest is None:
-        return status("missing", f"Nothing built yet for corpus version {plan.corpus_version}.")
-    if manifest.model_sha256 != model_sha256:
-        return status("stale", "It was built with other embedding weights.")
-    if manifest.embedder != backend:
-        return status("stale", embedder_mismatch(settings, manifest.embedder, backend))
-    try:
-        store = VectorStore.from_settings(settings, plan.collection)
-        held = store.count()
-        held_by = store.embedder_of()
-    except IndexNotReadyError as exc:
-        return status("missing", str(exc).split(". ")[0] + ".")
-    if held_by is not None and held_by != backend:
-        why = embedder_mismatch(settings, held_by, backend, STORE_SUBJECT)
-        return status("stale", why)
-    if held != manifest.total or not (layout.lexical / "chunks.jsonl").is_file():
-        return status(
-            "stale",
-            f"The vector store holds {held:,} chunks, the manifest says {manifest.total:,} "
-            "(an interrupted build?).",
-        )
-    if manifest.corpus_fingerprint != plan.fingerprint:
-        behind = _difference(layout, plan)
-        return status("stale", f"The corpus or code set changed since {manifest.built_at}{behind}.")
-    return status(
-        "current",
-        f"{manifest.total:,} chunks, built {manifest.built_at} from {manifest.code_set}.",
-    )
-
-
-def _difference(layout: IndexLayout, plan: IndexPlan) -> str:
-    path = layout.lexical / "chunks.jsonl"
-    try:
-        with path.open(encoding="utf-8") as f:
-            held = {json.loads(line)["id"] for line in f}
-    except (OSError, ValueError, KeyError):
-        return ""
-    wanted = {c.id for c in plan.chunks}
-    return f": {len(wanted - held):,} chunks to embed, {len(held - wanted):,} to delete"
 
 
 # -- command line ---------------------------------------------------------------------------------

@@ -1,57 +1,20 @@
-"""Feedback and audit store (SQLAlchemy 2.x): a SQLite file by default, PostgreSQL by URL.
-
-The tables:
-
-- ``suggest_audit``: one row per suggest call (``/v1/suggest`` or a CDS Hooks service): request
-  id, tenant, code-set release, engine (drafter, model, prompt version, index id, degraded), the
-  chunk ids retrieved for it (those the answer cites first), the suggestions (codes, prompt ids,
-  warning rules), what the guard did, the transcript's sha256 and length, and the outcome
-  (``ok`` or the error type);
-- ``cds_card``: each CDS Hooks card sent (card uuid -> request id and target), so feedback that
-  names only a card can be tied to its request;
-- ``feedback``: accept / dismiss / override of one suggestion, prompt or warning, with the
-  override code and reason;
-- ``idempotency_key``: the answer to a feedback call sent with an ``Idempotency-Key`` header,
-  unique per (tenant, key), so that a retried call returns it instead of writing again;
-- ``cds_jwt_use``: the ``jti`` of every CDS Hooks JWT accepted, until it expires, so a token
-  is accepted once across every API process (replays are refused).
-
-The schema is Alembic's (``scribeplugin.migrations``): ``create_schema`` gives a new database
-the current schema and refuses an older one with the command that upgrades it.
-
-The transcript text is stored only when ``SCRIBE_STORE_TRANSCRIPT_TEXT=true``; its sha256 always
-is, so a transcript can be matched without keeping it.
-
-Concurrent writers lose nothing. SQLite runs in WAL mode with a busy timeout, and every
-transaction starts with ``BEGIN IMMEDIATE``, so writers (threads, workers, processes) queue for
-the write lock instead of failing half-way; PostgreSQL does the same by itself.
-"""
+"""The store: one SQLAlchemy engine per process, a session per call, writes retried while
+another writer holds the lock."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
     Engine,
-    Float,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
     create_engine,
     delete,
-    event,
     func,
     select,
     text,
@@ -64,202 +27,38 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from scribeplugin.config import Settings
-from scribeplugin.errors import ConfigError, ScribeError
+from scribeplugin.errors import ConfigError
+from scribeplugin.store.records import (
+    AuditRecord,
+    CardInfo,
+    FeedbackRecord,
+    IdempotencyConflictError,
+    IdempotentCall,
+    RequestInfo,
+    StoredAnswer,
+    StoreError,
+    TargetKind,
+)
+from scribeplugin.store.sqlite import SQLITE_BUSY_TIMEOUT_MS, _is_busy, _sqlite_pragmas
+from scribeplugin.store.tables import (
+    AuditRow,
+    CardRow,
+    FeedbackRow,
+    IdempotencyRow,
+    JwtUseRow,
+)
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scribeplugin.store")  # the name it has always logged under
 
-TargetKind = Literal["code", "prompt", "warning", "notice"]
-Outcome = Literal["accepted", "dismissed", "overridden"]
-Source = Literal["api", "ui", "cds-hooks"]
+
 T = TypeVar("T")
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+
 _RETRIES = 5
 PRUNE_EVERY_S = 60.0  # how often expired JWT ids are deleted
-
-
-class StoreError(ScribeError):
-    """The feedback and audit store cannot be reached or written."""
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-# -- tables -----------------------------------------------------------------------------------
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class AuditRow(Base):
-    __tablename__ = "suggest_audit"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    request_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    tenant: Mapped[str] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    source: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(32))
-    code_set: Mapped[str | None] = mapped_column(String(128))
-    engine: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    degraded: Mapped[bool] = mapped_column(Boolean, default=False)
-    chunk_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
-    suggestions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    guard: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    transcript_sha256: Mapped[str | None] = mapped_column(String(64))
-    transcript_chars: Mapped[int | None] = mapped_column(Integer)
-    transcript_text: Mapped[str | None] = mapped_column(Text)
-    hook_instance: Mapped[str | None] = mapped_column(String(128))
-    total_ms: Mapped[float | None] = mapped_column(Float)
-
-
-class CardRow(Base):
-    __tablename__ = "cds_card"
-
-    card_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
-    request_id: Mapped[str] = mapped_column(String(64), index=True)
-    target_kind: Mapped[str] = mapped_column(String(16))
-    target_id: Mapped[str] = mapped_column(String(200))
-
-
-class FeedbackRow(Base):
-    __tablename__ = "feedback"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    request_id: Mapped[str] = mapped_column(String(64), index=True)
-    tenant: Mapped[str] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    source: Mapped[str] = mapped_column(String(16))
-    target_kind: Mapped[str] = mapped_column(String(16))
-    target_id: Mapped[str] = mapped_column(String(200))
-    outcome: Mapped[str] = mapped_column(String(16))
-    override_code: Mapped[str | None] = mapped_column(String(16))
-    reason_code: Mapped[str | None] = mapped_column(String(64))
-    reason: Mapped[str | None] = mapped_column(Text)
-    card_uuid: Mapped[str | None] = mapped_column(String(36))
-    code_set: Mapped[str | None] = mapped_column(String(128))
-
-
-class IdempotencyRow(Base):
-    __tablename__ = "idempotency_key"
-    __table_args__ = (UniqueConstraint("tenant", "key", name="uq_idempotency_key_tenant_key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    key: Mapped[str] = mapped_column(String(200))
-    scope: Mapped[str] = mapped_column(String(128))  # the route the key was first used on
-    request_sha256: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    response: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-
-
-class JwtUseRow(Base):
-    """A CDS Hooks JWT accepted once: its issuer and jti, kept until it expires."""
-
-    __tablename__ = "cds_jwt_use"
-
-    issuer: Mapped[str] = mapped_column(String(512), primary_key=True)
-    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-
-
-# -- records (what callers pass in and get back; never session-bound rows) ---------------------
-
-
-@dataclass(slots=True)
-class AuditRecord:
-    request_id: str
-    tenant: str
-    source: Source
-    status: str
-    transcript_sha256: str | None = None
-    transcript_chars: int | None = None
-    transcript_text: str | None = None
-    code_set: str | None = None
-    engine: dict[str, Any] | None = None
-    degraded: bool = False
-    chunk_ids: list[str] = field(default_factory=list)
-    suggestions: dict[str, Any] = field(default_factory=dict)
-    guard: list[dict[str, str]] = field(default_factory=list)
-    hook_instance: str | None = None
-    total_ms: float | None = None
-    cards: list[tuple[str, TargetKind, str]] = field(default_factory=list)  # uuid, kind, id
-
-
-@dataclass(frozen=True, slots=True)
-class RequestInfo:
-    """What feedback needs to know about an earlier suggest call."""
-
-    request_id: str
-    tenant: str
-    code_set: str | None
-    status: str
-    suggestions: dict[str, Any]
-
-    def targets(self, kind: TargetKind) -> set[str]:
-        """The ids a clinician may give feedback on: codes, prompt ids, warning rules."""
-        key = {"code": "codes", "prompt": "prompts", "warning": "warnings", "notice": "notices"}
-        field_name = {"code": "code", "prompt": "id", "warning": "rule", "notice": "id"}[kind]
-        return {str(x[field_name]) for x in self.suggestions.get(key[kind], [])}
-
-
-@dataclass(frozen=True, slots=True)
-class CardInfo:
-    card_uuid: str
-    request_id: str
-    target_kind: TargetKind
-    target_id: str
-
-
-@dataclass(slots=True)
-class FeedbackRecord:
-    request_id: str
-    tenant: str
-    source: Source
-    target_kind: TargetKind
-    target_id: str
-    outcome: Outcome
-    override_code: str | None = None
-    reason_code: str | None = None
-    reason: str | None = None
-    card_uuid: str | None = None
-    code_set: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IdempotentCall:
-    """A call sent with an ``Idempotency-Key``: who, which key, where, and what was asked."""
-
-    tenant: str
-    key: str
-    scope: str
-    request_sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredAnswer:
-    """The answer recorded for an idempotent call; ``replayed``: recorded by an earlier call."""
-
-    status_code: int
-    body: dict[str, Any]
-    replayed: bool
-
-
-class IdempotencyConflictError(ScribeError):
-    """An ``Idempotency-Key`` already used for another request."""
-
-
-# -- the store --------------------------------------------------------------------------------
 
 
 class Store:
@@ -577,26 +376,3 @@ def _feedback_row(r: FeedbackRecord) -> FeedbackRow:
         card_uuid=r.card_uuid,
         code_set=r.code_set,
     )
-
-
-def _is_busy(exc: OperationalError) -> bool:
-    msg = str(exc.orig).lower()
-    return "locked" in msg or "busy" in msg
-
-
-def _sqlite_pragmas(engine: Engine) -> None:
-    """WAL (readers never block the writer), a busy timeout, and BEGIN IMMEDIATE so that a
-    transaction takes the write lock up front rather than failing when it upgrades."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # the driver must not BEGIN on its own
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")

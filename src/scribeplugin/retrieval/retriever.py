@@ -1,50 +1,13 @@
-"""Hybrid retrieval: query text -> ranked passages from the tabular list, the cards and the
-Alphabetic Index.
-
-Dense (MiniLM vectors in Chroma) and lexical (BM25) candidates, ``N = max(50, 5k)`` codes of
-each, fused by reciprocal rank. The unit a coder chooses is a code, so fusion ranks codes: in
-each list a code's rank is that of its best chunk, and ``score(code) = sum(w / (rrf_k + rank))``
-over the two lists. Each list is fetched ``2N`` chunks deep and cut where it names ``N`` codes,
-so that codes with many chunks (a card's items, the index entries that lead to a code) do not
-shrink the pool of candidate codes. A card with twenty items on one theme thus counts once per
-list and cannot crowd other codes out. Passages are then laid out code by code: the code's best
-chunk (chunk order within a code is RRF over chunk ranks), and, when that is a card passage, the
-code's tabular entry right after it (guidance is never shown without the official text it is
-about). Further chunks of a code come only after every candidate code has had its turn.
-
-An Alphabetic Index entry is a few words ("Pain > lumbar region -> M54.50"): embedded alone, it
-sits close to any query that shares one of them. It was the 3rd nearest chunk to "chronic pain
-at the lumbosacral junction without radiculopathy" and, ranking its code, pushed M53.87 out of
-that query's top 10. So in hybrid search an index entry's dense rank only orders its own code's
-passages (which is shown first); its code is ranked by the entry's words (BM25), as any chunk's,
-and by the code's other chunks. On the benchmark queries: recall@10 0.861 with index entries
-ranking codes in both lists, 0.866 without their dense votes, M53.87 back at 7th.
-
-Filters (chunk kind, code prefix or block) apply inside each retriever, Chroma ``where`` for
-dense and a mask for BM25, so both lists rank the same candidates.
-
-Negated phrases ("without radiculopathy", "no leg pain") are taken out of the query before it
-is embedded, and their terms out of the BM25 query (the cue word stays, so "without" still meets
-the tabular list's "without myelopathy or radiculopathy"). Sentence embeddings do not see
-negation: left in, "without radiculopathy" pulls the query toward radiculopathy codes.
-
-``search_many`` embeds all queries in one model call: the embedding dominates request latency,
-and nothing is embedded twice.
+"""The retriever: dense and lexical candidates fused by reciprocal rank over codes, and the
+passages laid out code by code (see the package's docstring).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
-import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import Any
 
 from scribeplugin.codeset import normalize
 from scribeplugin.config import Scope, Settings
@@ -61,101 +24,17 @@ from scribeplugin.index.chunk import CHUNK_KINDS
 from scribeplugin.index.embed import Embedder, make_embedder
 from scribeplugin.index.lexical import LexicalIndex
 from scribeplugin.index.store import VectorStore
+from scribeplugin.retrieval.filters import _Columns, _Filter, compile_filter, normalize_prefix
+from scribeplugin.retrieval.query import MODES, Mode, Passage, query_forms
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("scribeplugin.retrieval")  # the name it has always logged under
 
-Mode = Literal["hybrid", "dense", "lexical"]
-MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
-_BLOCK = re.compile(r"^[A-Z][0-9]{2}-[A-Z][0-9]{2}$")
-_PREFIX = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]{0,5})?$")
+
 _FILTER_CACHE_SIZE = 256
 # Candidate lists are fetched DEPTH times deeper than the codes they must name: reaching 50
 # codes took a median of 58 dense and 63 BM25 chunks on the benchmark queries (p90 97 and 108)
 # once the Alphabetic Index entries joined the default index.
 DEPTH = 2
-_NEGATION = re.compile(
-    r"\b(without|no|not|denies|denied|denying|negative\s+for|free\s+of|absence\s+of|never)\b"
-    r".*?(?=[,.;:!?()]|\b(?:but|however|although|though|with|except|which|who)\b|$)",
-    re.IGNORECASE,
-)
-_WORD = re.compile(r"[A-Za-z0-9]")
-
-
-def query_forms(query: str) -> tuple[str, str]:
-    """(text to embed, text for BM25): negated phrases out, the cue word kept for BM25.
-
-    A query that is all negation ("no radiculopathy") is used as it is.
-    """
-    dense = " ".join(_NEGATION.sub(" ", query).split())
-    lexical = " ".join(_NEGATION.sub(lambda m: f" {m.group(1)} ", query).split())
-    if not _WORD.search(dense):
-        return query, query
-    return dense, lexical
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """One retrieved chunk. ``score`` is its code's: the fused RRF score (hybrid), or the best
-    cosine similarity (dense) or BM25 score (lexical) among the code's chunks. Ranks are the
-    chunk's 1-based positions in each candidate list, None where it is not a candidate."""
-
-    chunk_id: str
-    code: str
-    kind: str
-    item_id: str
-    source: str
-    text: str
-    score: float
-    dense_rank: int | None
-    lexical_rank: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class _Filter:
-    mask: NDArray[np.bool_] | None  # over lexical records
-    where: dict[str, Any] | None  # Chroma metadata filter
-    empty: bool  # nothing in the index can match
-
-
-class _Columns:
-    """Metadata of every record as arrays, for filter masks."""
-
-    def __init__(self, lexical: LexicalIndex) -> None:
-        meta = [r.metadata for r in lexical.records]
-        self.kind = np.array([str(m.get("kind", "")) for m in meta])
-        self.code = np.array([str(m.get("code", "")) for m in meta])
-        self.bare = np.array([c.replace(".", "") for c in self.code])
-        self.category = np.array([str(m.get("category", "")) for m in meta])
-        self.block = np.array([str(m.get("block", "")) for m in meta])
-        self.tabular = {
-            str(m.get("code")): i for i, m in enumerate(meta) if m.get("source") == "tabular"
-        }
-        self.item = {
-            str(m["item_id"]): i
-            for i, m in enumerate(meta)
-            if m.get("item_id") and m.get("kind") != "index"
-        }
-        self.index = {str(m["item_id"]): i for i, m in enumerate(meta) if m.get("kind") == "index"}
-        self.votes = self.kind != "index"  # chunks that rank their code in the dense list
-
-
-def normalize_prefix(prefix: str) -> str:
-    """``m53.8-`` -> ``M538``; a block (``M50-M54``) stays as it is."""
-    p = prefix.strip().upper()
-    if _BLOCK.match(p):
-        return p
-    p = p.rstrip("-")
-    dotted = "." not in p or (p.count(".") == 1 and p.index(".") == 3)
-    p = p.replace(".", "")
-    if not dotted or not _PREFIX.match(p):
-        raise InputError(
-            f"{prefix!r} is not a code prefix: give a code or its start (M53, M53.8, M53.87, "
-            "M54.1-) or a block (M50-M54)."
-        )
-    return p
 
 
 class Retriever:
@@ -508,75 +387,4 @@ class Retriever:
         self.lexical  # noqa: B018 - loads the records the columns come from
         cols = self._columns
         assert cols is not None
-        clauses: list[dict[str, Any]] = []
-        mask = np.ones(len(cols.kind), dtype=bool)
-        if kinds:
-            clauses.append({"kind": {"$in": list(kinds)}})
-            mask &= np.isin(cols.kind, kinds)
-        if prefixes:
-            alternatives: list[dict[str, Any]] = []
-            any_mask = np.zeros(len(cols.kind), dtype=bool)
-            blocks = [p for p in prefixes if _BLOCK.match(p)]
-            short = [p for p in prefixes if not _BLOCK.match(p) and len(p) <= 3]
-            long = [p for p in prefixes if not _BLOCK.match(p) and len(p) > 3]
-            if blocks:
-                alternatives.append({"block": {"$in": blocks}})
-                any_mask |= np.isin(cols.block, blocks)
-            if short:
-                cats = sorted(
-                    {c for c in set(cols.category.tolist()) if c and c.startswith(tuple(short))}
-                )
-                if cats:
-                    alternatives.append({"category": {"$in": cats}})
-                    any_mask |= np.isin(cols.category, cats)
-            if long:
-                hit = np.zeros(len(cols.kind), dtype=bool)
-                for p in long:
-                    hit |= (cols.category != "") & np.char.startswith(cols.bare, p)
-                codes = sorted(set(cols.code[hit].tolist()))
-                if codes:
-                    alternatives.append({"code": {"$in": codes}})
-                    any_mask |= hit
-            if not alternatives:
-                return _Filter(None, None, empty=True)
-            clauses.append(alternatives[0] if len(alternatives) == 1 else {"$or": alternatives})
-            mask &= any_mask
-        if not clauses:
-            return _Filter(None, None, empty=False)
-        where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
-        return _Filter(mask, where, empty=not mask.any())
-
-
-# -- command line ---------------------------------------------------------------------------------
-
-
-def search_cli(
-    settings: Settings, args: argparse.Namespace, *, retriever: Retriever | None = None
-) -> int:
-    """``scribeplugin search``: ranked passages as text lines or JSON."""
-    scope = Scope(args.scope) if getattr(args, "scope", None) else settings.index_scope
-    retriever = retriever or Retriever.from_settings(settings, scope)
-    passages = retriever.search(
-        args.query, k=args.k, kinds=args.kind, code_prefixes=args.code, mode=args.mode
-    )
-    if args.format == "json":
-        payload = {
-            "query": args.query,
-            "mode": args.mode,
-            "index": retriever.index_id,
-            "passages": [p.to_dict() for p in passages],
-        }
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
-        return 0
-    if not passages:
-        print("no passages matched")
-        return 0
-    for rank, p in enumerate(passages, 1):
-        text = " ".join(p.text.split())
-        text = text if len(text) <= 110 else text[:109] + "…"
-        print(
-            f"{rank:>2}  {p.score:7.4f}  {p.chunk_id[:10]}  {p.code:<9} {p.kind:<8} "
-            f"{p.item_id or '-'}"
-        )
-        print(f"    {text}")
-    return 0
+        return compile_filter(cols, kinds, prefixes)
