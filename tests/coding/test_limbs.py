@@ -236,3 +236,17 @@ def test_post_traumatic_arthritis_has_its_own_codes() -> None:
     assert list(got) == ["M19.111"]  # Post-traumatic osteoarthritis, right shoulder; not M19.011
     both = codes(f("osteoarthritis_post_traumatic", 10, site="site_knee", laterality="bilateral"))
     assert list(both) == ["M17.2"]  # Bilateral post-traumatic osteoarthritis of knee
+
+
+def test_a_fracture_said_to_be_nondisplaced_is_coded_so() -> None:
+    text = "X-ray: a nondisplaced fracture of the right lateral malleolus."
+    at = text.index("fracture")
+    lateral = {
+        "site": "site_ankle",
+        "structure": "structure_lateral_malleolus",
+        "laterality": "right",
+    }
+    # Nondisplaced fracture of lateral malleolus of right fibula, initial, closed
+    assert list(codes(f("fracture", at, **lateral), text=text)) == ["S82.64XA"]
+    plain = text.replace("nondisplaced", "simple")
+    assert list(codes(f("fracture", at - 3, **lateral), text=plain)) == ["S82.61XA"]  # displaced

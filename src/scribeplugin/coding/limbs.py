@@ -16,7 +16,6 @@ site the knowledge has no route for gets no code, rather than a wrong one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -46,8 +45,6 @@ DIGIT = {
     "digit_great_toe": "great",
     "digit_lesser_toe": "lesser",
 }
-_NONDISPLACED = re.compile(r"\b(non-?displaced|not displaced|hairline|undisplaced)\b", re.I)
-_OPEN = re.compile(r"\bopen fracture|compound fracture\b", re.I)
 WINDOW = 80  # characters around a fracture in which its description is read
 
 
@@ -92,8 +89,10 @@ def limbs(c: Coder) -> None:
         wanted = Wanted(
             side=side,
             digit=DIGIT.get(f.digit or ""),
-            displaced=_displaced(facts.text, f),
-            open_fracture=bool(_OPEN.search(_around(facts.text, f))),
+            displaced=_displaced(facts, f),
+            open_fracture=bool(
+                facts.knowledge.phrase("fracture_open").search(_around(facts.text, f))
+            ),
             encounter=encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A",
         )
         done = complete(c.cs, category, wanted)
@@ -267,9 +266,10 @@ def _around(text: str, f: Finding) -> str:
     return text[max(0, f.start - WINDOW) : f.end + WINDOW]
 
 
-def _displaced(text: str, f: Finding) -> bool | None:
-    """False when the fracture is described as nondisplaced; None (displaced, the default of
-    I.C.19.c) otherwise."""
+def _displaced(facts: Facts, f: Finding) -> bool | None:
+    """False when the fracture is described as nondisplaced (``phrases.fracture_nondisplaced``);
+    None (displaced, the default of I.C.19.c) otherwise."""
     if f.concept != "fracture":
         return None
-    return False if _NONDISPLACED.search(_around(text, f)) else None
+    words = facts.knowledge.phrase("fracture_nondisplaced")
+    return False if words.search(_around(facts.text, f)) else None
