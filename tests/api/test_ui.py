@@ -290,14 +290,17 @@ def test_prompts_that_change_a_code_come_before_those_that_support_it(
         assert item.locator("button.code-chip").inner_text() == "M54.9"
 
 
+SECOND = "m54-9-onset-and-duration"  # a second prompt of vague_back.txt's M54.9, made alike
+
+
 def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, store: Store) -> None:
     """Two prompts that ask the same thing of the same code (as an LLM draft repeating a rule's
     query in its own words can send): the real answer for vague_back.txt is given, in flight,
-    the same axis, options and quote on its two region prompts, and the page must show the
-    quote, offer the options, merge the two, and record an answer to both in the store, once
-    each, even when the network drops the second on the first try. Everything else (server,
-    pipeline, feedback, store) is real; the rules drafter itself merges such queries before
-    they leave the server."""
+    the same axis, options and quote on two of its prompts (the rules drafter itself merges
+    queries on one axis before they leave the server, so two prompts it did send are made
+    alike), and the page must show the quote, offer the options, merge the two, and record an
+    answer to both in the store, once each, even when the network drops the second on the
+    first try. Everything else (server, pipeline, feedback, store) is real."""
     transcript = read_example("vague_back.txt")
     quote = "It kind of moves around"
     start = transcript.index(quote)  # in code points, as the server counts
@@ -313,7 +316,7 @@ def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, stor
     def enrich(route: Any) -> None:
         answer = route.fetch().json()
         for p in answer["prompts"]:
-            if p["id"] in ("missing-level-or-region", "m54-9-state-region"):
+            if p["id"] in ("missing-level-or-region", SECOND):
                 p.update(axis="site", options=options, evidence=[evidence])
         route.fulfill(json=answer)
 
@@ -321,7 +324,7 @@ def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, stor
 
     def drop_once(route: Any) -> None:
         target = json.loads(route.request.post_data)["target_id"]
-        if target == "m54-9-state-region" and not dropped:
+        if target == SECOND and not dropped:
             dropped.append(target)
             route.abort()
         else:
@@ -332,8 +335,8 @@ def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, stor
         page.route("**/v1/feedback", drop_once)
         answer = suggest(page, transcript)
         region = [p for p in answer["prompts"] if p.get("axis") == "site"]
-        assert len(region) == 2, "vague_back.txt no longer gets its two region prompts"
-        merged = page.locator("[data-prompt-ids='missing-level-or-region m54-9-state-region']")
+        assert len(region) == 2, f"vague_back.txt no longer gets {SECOND}"
+        merged = page.locator(f"[data-prompt-ids='missing-level-or-region {SECOND}']")
         assert merged.count() == 1
         assert page.locator("#prompts li.prompt-item").count() == len(answer["prompts"]) - 1
         # its own quote, underlined in the transcript and brought into view on a click
@@ -358,7 +361,7 @@ def test_a_prompts_evidence_options_and_duplicates(browser: Any, live: str, stor
         assert "Answered: Low back" in merged.inner_text()
     assert stored(store, answer["request_id"]) == [
         ("prompt", "missing-level-or-region", "accepted", None, "Answer: Low back"),
-        ("prompt", "m54-9-state-region", "accepted", None, "Answer: Low back"),
+        ("prompt", SECOND, "accepted", None, "Answer: Low back"),
     ]
 
 
