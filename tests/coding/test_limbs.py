@@ -23,6 +23,7 @@ CATEGORY = {
     "limb_pain": Category.symptom,
     "subsequent_encounter": Category.encounter,
     "region_lumbar": Category.region,
+    "right": Category.laterality,
 }
 
 
@@ -107,12 +108,77 @@ def test_pain_nobody_addresses_is_not_coded() -> None:
     assert codes(f("limb_pain", 5, site="site_wrist", laterality="left", speaker="patient")) == {}
 
 
-def test_pain_the_clinician_addresses_is_coded() -> None:
+def test_pain_the_clinician_assesses_is_coded() -> None:
     got = codes(
         f("limb_pain", 5, site="site_wrist", laterality="left", speaker="patient"),
-        f("limb_pain", 90, site="site_wrist"),
+        f("limb_pain", 90, site="site_wrist", from_assessment=True),
     )
     assert list(got) == ["M25.532"]  # Pain in left wrist
+
+
+def test_pain_the_clinician_only_asks_about_is_not_coded() -> None:
+    """ "What have you taken for that heel pain?" in the history is no assessment of it."""
+    got = codes(
+        f("limb_pain", 5, site="site_foot", laterality="left", speaker="patient"),
+        f("limb_pain", 90, site="site_foot", in_question=True),
+    )
+    assert got == {}
+
+
+def test_a_bruise_at_the_site_of_a_deeper_injury_is_not_coded() -> None:
+    """I.C.19.b: "there's bruising over the outer wrist" beside a wrist sprain, concluded."""
+    bruise = f("contusion", 10, site="site_wrist", laterality="left", from_assessment=True)
+    sprain = f("sprain", 300, site="site_wrist", laterality="left", from_assessment=True)
+    got = codes(bruise, sprain)
+    assert list(got) == ["S63.502A"]  # Unspecified sprain of left wrist, A; no S60.212A
+    assert "S60.212A" in got["S63.502A"].naive  # the contusion code, for the pitfall rules
+
+
+def test_a_bruise_over_a_suspected_sprain_is_its_sign_and_the_pain_is_coded() -> None:
+    """ "Findings consistent with a sprain" (withheld) and "that's bruising" on exam: the
+    bruise is the suspected sprain's sign, not a second diagnosis; the pain is coded."""
+    got = codes(
+        f("limb_pain", 5, site="site_wrist", laterality="left", speaker="patient"),
+        f("contusion", 100, site="site_wrist", laterality="left", from_assessment=True),
+        f("sprain", 300, site="site_wrist", laterality="left", assertion="possible"),
+    )
+    assert list(got) == ["M25.532"]  # Pain in left wrist
+
+
+def test_a_contusion_of_another_site_is_still_coded() -> None:
+    got = codes(
+        f("contusion", 10, site="site_knee", laterality="left", from_assessment=True),
+        f("sprain", 300, site="site_wrist", laterality="left", from_assessment=True),
+    )
+    assert sorted(got) == ["S63.502A", "S80.02XA"]  # wrist sprain; Contusion of left knee
+
+
+@pytest.mark.parametrize(
+    ("ordinal", "code"),
+    [("first", "S92.312A"), ("third", "S92.332A"), ("fifth", "S92.352A")],
+)
+def test_a_metatarsal_fracture_is_coded_by_its_bone(ordinal: str, code: str) -> None:
+    frac = f(
+        "fracture",
+        10,
+        site="site_foot",
+        structure=f"structure_metatarsal_{ordinal}",
+        laterality="left",
+        from_assessment=True,
+    )
+    assert list(codes(frac)) == [code]  # Displaced fracture of <ordinal> metatarsal, left foot
+
+
+def test_the_side_evidence_is_the_side_word_not_another_condition() -> None:
+    """The sprain takes its side from the bruise's "right": the evidence is that word (the
+    guard drops a code whose quote is a finding that cannot support it)."""
+    right = f("right", 40, laterality="right")
+    bruise = f("contusion", 50, site="site_ankle", laterality="right")
+    sprain = f("sprain", 300, site="site_ankle", from_assessment=True)
+    got = codes(right, bruise, sprain)
+    assert list(got) == ["S93.401A"]  # Sprain of unspecified ligament of right ankle, A
+    quoted = {e.concept for e in got["S93.401A"].evidence}
+    assert "right" in quoted and "contusion" not in quoted
 
 
 def test_a_condition_only_the_patient_names_is_not_coded() -> None:

@@ -595,6 +595,28 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         "will mean for you is that we are going to brace your right knee.",
         [("strain", "present", {"structure": "structure_pcl"})],
     ),
+    # 16. real visits, dev split (evals/real): new wording, not the visits' text
+    (
+        "16 a conclusion ends the negation before it",
+        "Doctor: the films show you didn't dislocate anything so based on the films and the "
+        "exam you have a sprain of the lcl.",
+        [("sprain", "present", {"structure": "structure_lcl", "from_assessment": True})],
+    ),
+    (
+        "16 the problem list read out is the assessment",
+        "Doctor: and for your second problem, your left hip pain, we will get you into therapy.",
+        [("limb_pain", "present", {"site": "site_hip", "from_assessment": True})],
+    ),
+    (
+        "16 a numbered metatarsal",
+        "Doctor: the x-ray shows a fracture of the 3rd metatarsal of your left foot.",
+        [("fracture", "present", {"structure": "structure_metatarsal_third"})],
+    ),
+    (
+        "16 the fifth metatarsal, spelled as a numeral",
+        "Doctor: you have a fracture at the base of the 5th metatarsal on the right.",
+        [("fracture", "present", {"structure": "structure_metatarsal_fifth"})],
+    ),
 ]
 
 

@@ -70,6 +70,7 @@ def limbs(c: Coder) -> None:
     conditions = facts.knowledge.limb_conditions
     coded_sites: set[tuple[str | None, str | None]] = set()
     seen: set[tuple[str, str | None, str | None, str | None, str | None]] = set()
+    signs: list[tuple[str | None, str]] = []  # (site, code) of signs of a deeper injury
     # Sited findings, and the systemic conditions (gout, rheumatoid arthritis...) with no site:
     # never a condition the clinician placed in the spine (arthritis of the back is spondylosis).
     systemic = [f for f in facts.present if f.concept in conditions and f.region is None]
@@ -77,6 +78,7 @@ def limbs(c: Coder) -> None:
         limb = conditions.get(f.concept)
         if limb is None or (limb.assessed and not _concluded(f)):
             continue
+        sign = _sign_of_deeper(facts, f)
         side, side_ev = side_of_site(facts, f)
         key = (f.concept, f.site, f.structure, f.digit, side)
         if key in seen:
@@ -84,7 +86,8 @@ def limbs(c: Coder) -> None:
         route = limb.route(f.site, f.structure, f.digit, side)
         if route is None:
             continue  # a site the knowledge cannot code yet: no code rather than a wrong one
-        seen.add(key)
+        if not sign:
+            seen.add(key)
         category, walked = category_of(route, c.index)
         wanted = Wanted(
             side=side,
@@ -96,6 +99,10 @@ def limbs(c: Coder) -> None:
             encounter=encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A",
         )
         done = complete(c.cs, category, wanted)
+        if sign:
+            # not coded; the code a careless coder would add lets the pitfall rules about it fire
+            signs.extend((f.site, code) for code in done.codes)
+            continue
         for code in done.codes:
             c.out.append(
                 Proposal(
@@ -111,6 +118,10 @@ def limbs(c: Coder) -> None:
         coded_sites.add((f.site, side))
     _drop_site_only(c)
     _drop_superseded(c, conditions)
+    for site, code in signs:
+        deeper = next((p for p in c.out if p.evidence and p.evidence[0].site == site), None)
+        if deeper is not None and code not in deeper.naive:
+            deeper.naive.append(code)
     _pain(c, coded_sites)
 
 
@@ -121,6 +132,20 @@ def _concluded(f: Finding) -> bool:
         return False
     kinds = {cue.partition(":")[0] for cue in f.cues}
     return "PLAN" not in kinds or bool(kinds & {"ASSESSMENT", "GUESS"})
+
+
+def _sign_of_deeper(facts: Facts, f: Finding) -> bool:
+    """Is this finding the sign of a deeper condition of its site (``sign_of``), found present
+    or suspected: the bruise of a sprained ankle?"""
+    deeper = facts.knowledge.limb_conditions[f.concept].sign_of
+    if not deeper or f.site is None:
+        return False
+    return any(
+        g.concept in deeper
+        and g.site == f.site
+        and (None in (g.laterality, f.laterality) or g.laterality == f.laterality)
+        for g in (*facts.limb, *facts.uncertain)
+    )
 
 
 def _drop_superseded(c: Coder, conditions: dict[str, LimbCondition]) -> None:
@@ -191,7 +216,7 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
     the clinician addresses."""
     facts = c.facts
     uncertain_sites = {f.site for f in facts.uncertain if f.site and f.category == "condition"}
-    addressed = {f.site for f in _clinician_findings(facts) if f.site}
+    addressed = {f.site for f in _clinician_findings(facts) if f.site and f.from_assessment}
     seen: set[tuple[str, str | None]] = set()
     for f in facts.limb:
         if f.concept != "limb_pain" or f.site is None:
@@ -256,10 +281,28 @@ def side_of_site(facts: Facts, f: Finding) -> tuple[str | None, list[Finding]]:
     sides = {g.laterality for g in same}
     if len(sides) == 1:
         side = sides.pop()
-        return side, [next(g for g in same if g.laterality == side)]
+        placed = next(g for g in same if g.laterality == side)
+        # The side word that placed that other finding, not the finding itself: a bruise
+        # cannot stand in the evidence of the ankle's sprain, the word "right" beside it can.
+        return side, _side_word(facts, placed)
     if sides == {"left", "right"} or "bilateral" in sides:
         return "bilateral", []
     return None, []
+
+
+def _side_word(facts: Facts, placed: Finding) -> list[Finding]:
+    """The side word nearest a finding in its turn that says the same side (none when the side
+    came from the finding's own words, "left-sided")."""
+    words = [
+        g
+        for g in facts.present
+        if g.category == "laterality"
+        and g.laterality == placed.laterality
+        and g.turn_index == placed.turn_index
+    ]
+    if not words:
+        return []
+    return [min(words, key=lambda g: min(abs(g.start - placed.end), abs(placed.start - g.end)))]
 
 
 def _around(text: str, f: Finding) -> str:

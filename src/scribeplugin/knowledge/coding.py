@@ -108,6 +108,10 @@ class LimbCondition(BaseModel):
     # conditions at the same site this one's code replaces (a fragility fracture's M80.0- takes
     # the place of the fracture's S code)
     supersedes: tuple[str, ...] = ()
+    # conditions whose sign this one is at the same site, even when they are only suspected:
+    # a superficial injury is not coded beside a deeper injury of its site (I.C.19.b), and the
+    # bruise over a suspected sprain is that sprain's sign, not a second diagnosis
+    sign_of: tuple[str, ...] = ()
     # what a careless coder might pick instead (lets the pitfall rules about them fire)
     naive: tuple[str, ...] = ()
 

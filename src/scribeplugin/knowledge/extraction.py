@@ -62,6 +62,7 @@ ContextCategory = Literal[
     "PLAN",
     "ASSESSMENT",
     "REPORTED",
+    "CONJ",  # with direction TERMINATE: ends other cues' scope, modifies nothing itself
 ]
 Direction = Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO", "TERMINATE"]
 

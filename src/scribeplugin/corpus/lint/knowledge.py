@@ -57,6 +57,11 @@ def check_coding_knowledge(
             for x in (r.site, r.structure, r.digit)
             if x
         ),
+        *(
+            (x, f"limb_conditions:{c}")
+            for c, limb in k.limb_conditions.items()
+            for x in (*limb.supersedes, *limb.sign_of)
+        ),
         *((c, f"contradicted_by:{x}") for x, cs_ in k.contradicted_by.items() for c in {x, *cs_}),
         *((c, f"confirm:{c}") for c in k.confirm),
         *((c, f"named:{c}") for c in k.named),
