@@ -24,6 +24,7 @@ CATEGORY = {
     "subsequent_encounter": Category.encounter,
     "region_lumbar": Category.region,
     "right": Category.laterality,
+    "left": Category.laterality,
 }
 
 
@@ -316,3 +317,55 @@ def test_a_fracture_said_to_be_nondisplaced_is_coded_so() -> None:
     assert list(codes(f("fracture", at, **lateral), text=text)) == ["S82.64XA"]
     plain = text.replace("nondisplaced", "simple")
     assert list(codes(f("fracture", at - 3, **lateral), text=plain)) == ["S82.61XA"]  # displaced
+
+
+def test_both_sides_from_two_mentions_ask_for_the_side() -> None:
+    """ "your left shoulder pain" in one line, "your right shoulder" pain in another, and
+    nobody says both: the side is in doubt, so neither code is suggested."""
+    got = codes(
+        f("limb_pain", 10, site="site_shoulder", laterality="right", from_assessment=True),
+        f("limb_pain", 900, site="site_shoulder", laterality="left", from_assessment=True),
+    )
+    assert sorted(got) == ["M25.511", "M25.512"]
+    assert all(not p.confident and "laterality" in p.missing for p in got.values())
+
+
+def test_both_sides_said_together_are_both_coded() -> None:
+    got = codes(f("limb_pain", 10, site="site_knee", laterality="bilateral", from_assessment=True))
+    assert sorted(got) == ["M25.561", "M25.562"] and all(p.confident for p in got.values())
+
+
+def test_bilateral_pain_beside_one_sides_injury_codes_the_other_side() -> None:
+    """ "Both knees hurt" and the right knee's sprain: the right knee's pain is the sprain's."""
+    got = codes(
+        f("limb_pain", 10, site="site_knee", laterality="bilateral", from_assessment=True),
+        f("sprain", 300, site="site_knee", laterality="right", from_assessment=True),
+    )
+    assert sorted(got) == ["M25.562", "S83.91XA"]  # Pain in left knee; sprain of right knee
+
+
+def test_the_turn_names_the_finger_and_side_of_a_condition() -> None:
+    """ "a sprain of the PIP joint. That's the left ring finger": the next sentence of the turn
+    names the digit and the side."""
+    sprain = f("sprain", 10, site="site_finger", structure="structure_pip_joint")
+    left = f("left", 60, laterality="left")
+    ring = Finding(
+        concept="digit_ring", category=Category.digit, text="ring finger", start=65, end=76,
+        speaker="clinician", turn_index=0,
+    )
+    got = codes(sprain, left, ring)
+    assert list(got) == ["S63.635A"]  # Sprain of interphalangeal joint of left ring finger, A
+
+
+def test_a_side_the_visit_gives_the_site_once() -> None:
+    """ "Which knee?" "My right knee." and later "a sprain of the knee"."""
+    right = Finding(
+        concept="right", category=Category.laterality, text="right", start=20, end=25,
+        speaker="patient", turn_index=1, laterality="right",
+    )
+    knee = Finding(
+        concept="site_knee", category=Category.site, text="knee", start=26, end=30,
+        speaker="patient", turn_index=1,
+    )
+    sprain = f("sprain", 400, site="site_knee", turn_index=5, from_assessment=True)
+    assert list(codes(right, knee, sprain)) == ["S83.91XA"]  # Sprain of right knee, A

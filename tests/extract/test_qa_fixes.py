@@ -608,6 +608,16 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("limb_pain", "present", {"site": "site_hip", "from_assessment": True})],
     ),
     (
+        "16 may very well have",
+        "Doctor: from the exam you may very well have torn the medial meniscus of that knee.",
+        [("tear", "possible", {"structure": "structure_medial_meniscus"})],
+    ),
+    (
+        "16 treated and over",
+        "Doctor: and your trigger finger, you had that released last spring, any catching since?",
+        [("trigger_finger", "historical", {})],
+    ),
+    (
         "16 a numbered metatarsal",
         "Doctor: the x-ray shows a fracture of the 3rd metatarsal of your left foot.",
         [("fracture", "present", {"structure": "structure_metatarsal_third"})],

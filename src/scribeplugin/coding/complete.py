@@ -67,7 +67,7 @@ _DIGIT_VALUE = {
 }
 
 
-def _side(d: str) -> str | None:
+def side_of_description(d: str) -> str | None:
     # The side of the limb: the last side word ("... of right index finger"), "unspecified"
     # when the description says so of the limb.
     found = _SIDE.findall(d)
@@ -106,7 +106,7 @@ Axis = tuple[str, Callable[[str], str | None]]
 # The digit first: a code for an unspecified finger names no side.
 AXES: tuple[Axis, ...] = (
     ("digit", _digit),
-    ("laterality", _side),
+    ("laterality", side_of_description),
     ("displacement", _displacement),
     ("encounter", _encounter),
 )
@@ -181,7 +181,7 @@ def _bilateral_pair(
     """No bilateral code: a condition of both sides is coded right and left."""
     if wanted.side != "bilateral":
         return []
-    if any(_side(d) == "bilateral" for _, d in candidates):
+    if any(side_of_description(d) == "bilateral" for _, d in candidates):
         return []
     pair = []
     for side in ("right", "left"):

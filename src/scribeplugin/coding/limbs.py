@@ -21,7 +21,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scribeplugin.coding.coder import Coder
-from scribeplugin.coding.complete import Wanted, complete
+from scribeplugin.concepts import concepts
+from scribeplugin.coding.complete import Wanted, complete, side_of_description
 from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.coding.injuries import encounter_of, visit_seventh
 
@@ -79,6 +80,9 @@ def limbs(c: Coder) -> None:
         if limb is None or (limb.assessed and not _concluded(f)):
             continue
         sign = _sign_of_deeper(facts, f)
+        digit_ev = _turn_digit(facts, f)
+        if digit_ev:
+            f = replace(f, digit=digit_ev[0].concept)
         side, side_ev = side_of_site(facts, f)
         key = (f.concept, f.site, f.structure, f.digit, side)
         if key in seen:
@@ -108,7 +112,7 @@ def limbs(c: Coder) -> None:
                 Proposal(
                     code,
                     f"limb:{f.concept}",
-                    [f, *_where_ev(facts, f), *side_ev],
+                    [f, *_where_ev(facts, f), *digit_ev, *side_ev],
                     confident=not done.missing,
                     missing=list(done.missing),
                     naive=list(limb.naive),
@@ -123,6 +127,30 @@ def limbs(c: Coder) -> None:
         if deeper is not None and code not in deeper.naive:
             deeper.naive.append(code)
     _pain(c, coded_sites)
+    _sides_in_conflict(c)
+
+
+def _sides_in_conflict(c: Coder) -> None:
+    """One problem of a site coded on the right from one mention and on the left from another,
+    when nobody says both sides ("your left shoulder pain ... your right shoulder"): the side is
+    in doubt, so both codes ask for it rather than be suggested."""
+    groups: dict[tuple[str, str | None], list[tuple[Proposal, str | None]]] = {}
+    for p in c.out:
+        if not p.evidence or p.evidence[0].site is None:
+            continue
+        code = c.cs.get(p.code)
+        side = side_of_description(code.description) if code is not None else None
+        groups.setdefault((p.path, p.evidence[0].site), []).append((p, side))
+    bilateral = {f.site for f in (*c.facts.limb, *c.facts.uncertain) if f.laterality == "bilateral"}
+    for (_, site), group in groups.items():
+        right = {id(p.evidence[0]) for p, side in group if side == "right"}
+        left = {id(p.evidence[0]) for p, side in group if side == "left"}
+        if not right or not left or right == left or site in bilateral:
+            continue  # one side, or both from one mention ("both knees")
+        for p, _ in group:
+            p.confident = False
+            if "laterality" not in p.missing:
+                p.missing.append("laterality")
 
 
 def _concluded(f: Finding) -> bool:
@@ -224,6 +252,11 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
         side, side_ev = side_of_site(facts, f)
         if (f.site, side) in coded or any(s == f.site and side is None for s, _ in coded):
             continue
+        if side == "bilateral":
+            # "both knees hurt" and the right knee's sprain coded: the left knee's pain is left
+            open_sides = [s for s in ("right", "left") if (f.site, s) not in coded]
+            if len(open_sides) == 1:
+                side, side_ev = open_sides[0], []
         if f.site not in uncertain_sites and f.site not in addressed:
             continue  # pain nobody addresses (a review of systems, a passing mention)
         route = facts.knowledge.pain.get(f.site)
@@ -261,9 +294,8 @@ def _where_ev(facts: Facts, f: Finding) -> list[Finding]:
     nearest: dict[str, Finding] = {}
     for g in facts.present:
         if g.concept in wanted and g.turn_index == f.turn_index:
-            d = min(abs(g.start - f.end), abs(f.start - g.end))
             best = nearest.get(g.concept)
-            if best is None or d < min(abs(best.start - f.end), abs(f.start - best.end)):
+            if best is None or _distance(f, g) < _distance(f, best):
                 nearest[g.concept] = g
     return sorted(nearest.values(), key=lambda g: g.start)
 
@@ -287,6 +319,65 @@ def side_of_site(facts: Facts, f: Finding) -> tuple[str | None, list[Finding]]:
         return side, _side_word(facts, placed)
     if sides == {"left", "right"} or "bilateral" in sides:
         return "bilateral", []
+    if not sides:
+        return _turn_side(facts, f)
+    return None, []
+
+
+def _distance(a: Finding, b: Finding) -> int:
+    return min(abs(a.start - b.end), abs(b.start - a.end))
+
+
+def _places_of(facts: Facts, f: Finding, *, visit: bool = False) -> list[Finding]:
+    """The words of ``f``'s turn (or of the whole visit) that name its site: the site itself, or
+    a structure or digit of it."""
+    known = concepts()
+    return [
+        g
+        for g in facts.present
+        if (visit or g.turn_index == f.turn_index)
+        and g.category in {"site", "structure", "digit"}
+        and (g.concept == f.site or (g.concept in known and known[g.concept].site == f.site))
+    ]
+
+
+def _turn_digit(facts: Facts, f: Finding) -> list[Finding]:
+    """The finger or toe of a condition whose own sentence names none, when its turn names
+    exactly one for that site: "a sprain of the DIP joint. It's your right index finger"."""
+    if f.digit or f.site is None:
+        return []
+    digits = [g for g in _places_of(facts, f) if g.category == "digit"]
+    if len({g.concept for g in digits}) != 1:
+        return []
+    return [min(digits, key=lambda g: _distance(f, g))]
+
+
+_SIDE_GAP = 12  # characters between a side word and the place it qualifies ("right index")
+
+
+def _turn_side(facts: Facts, f: Finding) -> tuple[str | None, list[Finding]]:
+    """The side a condition's turn gives its site when no finding of the site carries one: the
+    side words just before the turn's names of the site ("your right index finger", "that right
+    finger"), when they all say the same side; else those of the whole visit ("Which knee?" "My
+    right knee.")."""
+    for visit in (False, True):
+        places = _places_of(facts, f, visit=visit)
+        words = [
+            g
+            for g in facts.present
+            if g.category == "laterality"
+            and (visit or g.turn_index == f.turn_index)
+            and g.laterality in {"left", "right", "bilateral"}
+            and any(
+                g.turn_index == p.turn_index and 0 <= p.start - g.end <= _SIDE_GAP for p in places
+            )
+        ]
+        sides = {g.laterality for g in words}
+        if len(sides) == 1:
+            nearest = min(words, key=lambda g: _distance(f, g))
+            return nearest.laterality, [nearest]
+        if sides:
+            return None, []  # the turn or the visit names both: the side stays open
     return None, []
 
 
@@ -302,7 +393,7 @@ def _side_word(facts: Facts, placed: Finding) -> list[Finding]:
     ]
     if not words:
         return []
-    return [min(words, key=lambda g: min(abs(g.start - placed.end), abs(placed.start - g.end)))]
+    return [min(words, key=lambda g: _distance(placed, g))]
 
 
 def _around(text: str, f: Finding) -> str:

@@ -43,9 +43,11 @@ class Unit:
 # period closes a common abbreviation or an initial.
 _BOUNDARY = re.compile(
     r"[.?!;]+[\"')\]]*(?=\s|$)"
-    # a comma before a new subject starts a new clause: "no numbness, I have tingling"
+    # a comma before a new subject starts a new clause: "no numbness, I have tingling"; not
+    # one that points back at the clause before it ("your carpal tunnel, you had that fixed")
     r"|,(?=\s+(?:and\s+|but\s+|so\s+)?(?:i|i'm|i've|i’m|we|we'll|you|he|she|they|it|it's|"
-    r"it’s|that's|which|then|because|although|though)\b)",
+    r"it’s|that's|which|then|because|although|though)\b)"
+    r"(?!\s+you\s+(?:had|got)\s+(?:that|it|them|those|this)\b)",
     re.IGNORECASE,
 )
 _ABBREV = re.compile(
