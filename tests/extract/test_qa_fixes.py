@@ -618,6 +618,14 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("trigger_finger", "historical", {})],
     ),
     (
+        "16 a run-on turn that opens with a question is no question throughout",
+        "Doctor: can you hop on the table for me alright so i see some swelling over the outside "
+        "of the ankle and no bony tenderness and the films were clean so for your first problem "
+        "i think you have a sprain of the atfl of your left ankle so we will get you a brace and "
+        "some therapy any questions",
+        [("sprain", "present", {"structure": "structure_atfl", "in_question": False})],
+    ),
+    (
         "16 a numbered metatarsal",
         "Doctor: the x-ray shows a fracture of the 3rd metatarsal of your left foot.",
         [("fracture", "present", {"structure": "structure_metatarsal_third"})],

@@ -282,7 +282,16 @@ _BARE_WORDS = {
 _WEAK_WORDS = {"right", "sure", "kind of", "sort of", "a little", "a bit", "it is", "both"}
 
 
+# A question is a sentence, not a turn: an ASR turn with no stop in it ("okay so do you mind
+# walking for me ... so for your first problem I think you have a sprain ... any questions")
+# that opens or closes with a question is not a question throughout.
+QUESTION_MAX_WORDS = 40
+
+
 def is_question(sentence: str) -> bool:
-    """A question by its mark, or (ASR text often drops it) by how it opens."""
+    """A question by its mark, or (ASR text often drops it) by how it opens; never a run-on
+    unit longer than a sentence."""
+    if len(sentence.split()) > QUESTION_MAX_WORDS:
+        return False
     s = sentence.rstrip(" \"')]")
     return s.endswith("?") or _QUESTION_START.match(sentence) is not None
