@@ -626,6 +626,34 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("sprain", "present", {"structure": "structure_atfl", "in_question": False})],
     ),
     (
+        "16 my diagnosis would be",
+        "Doctor: so looking at the films and your exam my diagnosis today would be de quervain "
+        "tenosynovitis of the left wrist.",
+        [("de_quervain", "present", {"from_assessment": True})],
+    ),
+    (
+        "16 would be, without the diagnosis, still hedges",
+        "Doctor: if it keeps locking that would be a meniscus tear.",
+        [("tear", "possible", {})],
+    ),
+    (
+        "16 another list item's chronic does not make this one ongoing",
+        "Doctor: your medical history is notable for chronic kidney disease, gout, "
+        "hypertension and reflux.",
+        [("gout", "historical", {})],
+    ),
+    (
+        "16 a history said to go on is not the past",
+        "Doctor: you have a history of gout that is still flaring every few months.",
+        [("gout", "present", {})],
+    ),
+    (
+        "16 the injury of a late effect stays",
+        "Doctor: Assessment: stiffness of the neck, a late effect of the whiplash sprain "
+        "four years ago.",
+        [("sprain", "present", {})],
+    ),
+    (
         "16 a numbered metatarsal",
         "Doctor: the x-ray shows a fracture of the 3rd metatarsal of your left foot.",
         [("fracture", "present", {"structure": "structure_metatarsal_third"})],

@@ -32,6 +32,7 @@ _ONSET = re.compile(
     r"ten|eleven|twelve|a|several|many|a few|a couple of) (?:day|week|month|year)s?)\b",
     re.IGNORECASE,
 )
+_ONSET_BEFORE, _ONSET_AFTER = 2, 6  # tokens around a finding in which it is said to go on
 _FIRST_PERSON = {"i", "i'm", "i’m", "me", "my", "myself", "i've", "i’ve", "i'd", "mine"}
 _DURATION_WORDS = {"day", "days", "week", "weeks", "month", "months", "year", "years", "-"}
 
@@ -40,7 +41,15 @@ def past_not_ongoing(target: Span, modifier: Span, between: Span) -> bool:
     """'History of' / 'years ago' mark the past only when the sentence does not say it goes on."""
     if modifier.start > 0 and modifier.doc[modifier.start - 1].lower_ in _DURATION_WORDS:
         return False  # "a six-month history of"
-    return _ONSET.search(target.doc.text) is None
+    # Only the words about this finding: right before it, its own, the few after it, and what
+    # lies between it and a past word after it. In a list ("history of chronic kidney disease,
+    # gout") another item's "chronic" does not make the gout ongoing.
+    doc = target.doc
+    if any(e.label_.lower() == "sequela_encounter" for e in doc.ents):
+        return False  # "a late effect of the sprain two years ago": the injury's effect goes on
+    near = doc[max(target.start - _ONSET_BEFORE, 0) : min(target.end + _ONSET_AFTER, len(doc))]
+    text = near.text + (" " + between.text if modifier.start >= target.end else "")
+    return _ONSET.search(text) is None
 
 
 def not_about_me(target: Span, modifier: Span, between: Span) -> bool:
