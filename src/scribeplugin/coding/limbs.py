@@ -271,7 +271,7 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
                 Proposal(
                     code,
                     path,
-                    [f, *side_ev],
+                    [f, *_where_ev(facts, f), *side_ev],
                     confident=not done.missing,
                     missing=list(done.missing),
                 )

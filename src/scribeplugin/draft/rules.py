@@ -336,11 +336,13 @@ def _unique_warnings(warnings: list[CodingWarning]) -> list[CodingWarning]:
 
 def _unique_prompts(prompts: list[DocPrompt]) -> list[DocPrompt]:
     """One prompt per id and code, and one per axis and code: two queries asking the same
-    thing of the same code ("which level?" from the drafter and from a card rule) are one."""
+    thing of the same code ("which level?" from the drafter and from a card rule) are one; so
+    are two asking the same words of two codes (the side of a pain coded right and left)."""
     seen: set[tuple[str, str | None]] = set()
     out = []
     for p in prompts:
-        keys = {(p.id, p.code)} | ({(f"axis:{p.axis}", p.code)} if p.axis and p.code else set())
+        keys = {(p.id, p.code), (p.id, p.text)}
+        keys |= {(f"axis:{p.axis}", p.code)} if p.axis and p.code else set()
         if keys & seen:
             continue
         seen |= keys

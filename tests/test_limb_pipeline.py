@@ -1,0 +1,74 @@
+"""Limb answers through the whole pipeline (real medspaCy, MiniLM, Chroma, rules drafter and
+guard, over the default index): what the coding step and the guard do together.
+
+Each visit is synthetic, written for the behaviour it pins down, in the run-on style of
+recorded visits: a side stated only beside another finding of the site, a bruise over a
+sprain, a side said both ways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scribeplugin.config import Settings
+from scribeplugin.draft.types import SuggestResponse
+from scribeplugin.pipeline import Pipeline
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pipeline(default_index: Any, embedder: Any) -> Pipeline:
+    return Pipeline.from_settings(Settings(data_dir=default_index.data_dir), embedder=embedder)
+
+
+def _codes(r: SuggestResponse) -> dict[str, Any]:
+    return {c.code: c for c in r.codes}
+
+
+SPRAIN_BESIDE_BRUISE = """\
+Doctor: What happened to the ankle?
+Patient: I rolled it stepping off a curb on Sunday and it swelled up right away.
+Doctor: Let me look. On the skin of your left ankle there is ecchymosis, so you have some \
+bruising over the outside, and there is tenderness over the ligament in front of the fibula. \
+The x-ray shows no fracture.
+Doctor: So for your problem of ankle pain, you have an ankle sprain. We will get you an air \
+cast and crutches, ice and elevation, and I will see you back in two weeks.
+"""
+
+
+def test_a_sprain_keeps_its_code_when_its_side_comes_from_the_bruise(pipeline: Pipeline) -> None:
+    """The side of the sprain is said only beside the bruise ("your left ankle ... bruising").
+    The code quotes the side word, which the guard accepts; it once quoted the bruise, which
+    cannot support a sprain, and the guard removed the right code. The bruise is the sprain's
+    sign, not a second injury (I.C.19.b)."""
+    r = pipeline.suggest(SPRAIN_BESIDE_BRUISE)
+    codes = _codes(r)
+    assert "S93.402A" in codes, r.guard  # Sprain of unspecified ligament of left ankle, A
+    assert codes["S93.402A"].status == "suggested"
+    assert {e.text for e in codes["S93.402A"].evidence} >= {"sprain", "left"}
+    assert not any(c.startswith("S90.0") for c in codes)  # no contusion of the ankle
+    assert not [a for a in r.guard if a.code == "S93.402A"]
+
+
+SIDE_BOTH_WAYS = """\
+Doctor: You're here for the right shoulder pain, is that right?
+Patient: Yes, it hurts when I reach up into the cupboard.
+Doctor: Any numbness in the hand?
+Patient: No.
+Doctor: On exam the shoulder has full strength and a painful arc. The x-ray is normal.
+Doctor: So for your problem of left shoulder pain, it is most likely a strain of the rotator \
+cuff, we will start physical therapy and see you back in six weeks.
+"""
+
+
+def test_a_side_said_both_ways_is_asked_once_and_quoted(pipeline: Pipeline) -> None:
+    r = pipeline.suggest(SIDE_BOTH_WAYS)
+    codes = _codes(r)
+    assert {"M25.511", "M25.512"} <= set(codes)  # Pain in right / left shoulder
+    for code, side in (("M25.511", "right"), ("M25.512", "left")):
+        assert codes[code].status == "needs_documentation"
+        assert side in {e.text for e in codes[code].evidence}
+    asked = [p for p in r.prompts if p.id == "missing-laterality"]
+    assert len(asked) == 1, [p.text for p in r.prompts]
