@@ -350,8 +350,13 @@ def test_the_turn_names_the_finger_and_side_of_a_condition() -> None:
     sprain = f("sprain", 10, site="site_finger", structure="structure_pip_joint")
     left = f("left", 60, laterality="left")
     ring = Finding(
-        concept="digit_ring", category=Category.digit, text="ring finger", start=65, end=76,
-        speaker="clinician", turn_index=0,
+        concept="digit_ring",
+        category=Category.digit,
+        text="ring finger",
+        start=65,
+        end=76,
+        speaker="clinician",
+        turn_index=0,
     )
     got = codes(sprain, left, ring)
     assert list(got) == ["S63.635A"]  # Sprain of interphalangeal joint of left ring finger, A
@@ -360,12 +365,23 @@ def test_the_turn_names_the_finger_and_side_of_a_condition() -> None:
 def test_a_side_the_visit_gives_the_site_once() -> None:
     """ "Which knee?" "My right knee." and later "a sprain of the knee"."""
     right = Finding(
-        concept="right", category=Category.laterality, text="right", start=20, end=25,
-        speaker="patient", turn_index=1, laterality="right",
+        concept="right",
+        category=Category.laterality,
+        text="right",
+        start=20,
+        end=25,
+        speaker="patient",
+        turn_index=1,
+        laterality="right",
     )
     knee = Finding(
-        concept="site_knee", category=Category.site, text="knee", start=26, end=30,
-        speaker="patient", turn_index=1,
+        concept="site_knee",
+        category=Category.site,
+        text="knee",
+        start=26,
+        end=30,
+        speaker="patient",
+        turn_index=1,
     )
     sprain = f("sprain", 400, site="site_knee", turn_index=5, from_assessment=True)
     assert list(codes(right, knee, sprain)) == ["S83.91XA"]  # Sprain of right knee, A

@@ -21,10 +21,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scribeplugin.coding.coder import Coder
-from scribeplugin.concepts import concepts
 from scribeplugin.coding.complete import Wanted, complete, side_of_description
 from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.coding.injuries import encounter_of, visit_seventh
+from scribeplugin.concepts import concepts
 
 if TYPE_CHECKING:
     from scribeplugin.extract.findings import Finding

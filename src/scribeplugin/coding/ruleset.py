@@ -63,11 +63,14 @@ def evaluate(
     does not make a coexisting L5-S1 ligament syndrome's M53.87 "more specific". An
     ``unless_link_doubted`` rule is off when a clinician doubts that the disc causes the pain."""
     matcher = CodeMatcher(codes)
+    categories = {c[:3] for c in matcher.codes}
     present = facts.concepts()
     uncertain = {f.concept for f in facts.uncertain} - present
     hits: list[RuleHit] = []
     for loaded in rules:
         r, w = loaded.rule, loaded.rule.when
+        if not may_match(w.codes_any, categories):
+            continue  # no code of the visit is in a category the rule names (most rules)
         matched = matcher.any(w.codes_any)
         if w.codes_any and not matched:
             continue
@@ -94,6 +97,19 @@ def evaluate(
             continue
         hits.append(RuleHit(r, matched, _witnesses(facts, w, here, uncertain)))
     return hits
+
+
+def may_match(patterns: list[str], categories: set[str]) -> bool:
+    """Can a code of one of these categories (``M51``) match one of the patterns (``M51.1-``)?
+    No patterns: yes (a rule about no code); a pattern shorter than a category: not ruled out.
+    A cheap test before ``CodeMatcher``, which most of the rules fail."""
+    if not patterns:
+        return True
+    for pattern in patterns:
+        stem = pattern.rstrip("-")
+        if len(stem) < 3 or stem[:3] in categories:
+            return True
+    return False
 
 
 def _witnesses(facts: Facts, w: When, here: set[str], uncertain: set[str]) -> tuple[Finding, ...]:
