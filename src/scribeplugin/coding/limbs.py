@@ -24,7 +24,7 @@ from scribeplugin.coding.coder import Coder
 from scribeplugin.coding.complete import Wanted, complete, side_of_description
 from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.coding.injuries import encounter_of, visit_seventh
-from scribeplugin.concepts import concepts
+from scribeplugin.coding.limb_places import side_of_site, turn_digit, where_ev
 
 if TYPE_CHECKING:
     from scribeplugin.extract.findings import Finding
@@ -80,7 +80,7 @@ def limbs(c: Coder) -> None:
         if limb is None or (limb.assessed and not _concluded(f)):
             continue
         sign = _sign_of_deeper(facts, f)
-        digit_ev = _turn_digit(facts, f)
+        digit_ev = turn_digit(facts, f)
         if digit_ev:
             f = replace(f, digit=digit_ev[0].concept)
         side, side_ev = side_of_site(facts, f)
@@ -112,7 +112,7 @@ def limbs(c: Coder) -> None:
                 Proposal(
                     code,
                     f"limb:{f.concept}",
-                    [f, *_where_ev(facts, f), *digit_ev, *side_ev],
+                    [f, *where_ev(facts, f), *digit_ev, *side_ev],
                     confident=not done.missing,
                     missing=list(done.missing),
                     naive=list(limb.naive),
@@ -271,7 +271,7 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
                 Proposal(
                     code,
                     path,
-                    [f, *_where_ev(facts, f), *side_ev],
+                    [f, *where_ev(facts, f), *side_ev],
                     confident=not done.missing,
                     missing=list(done.missing),
                 )
@@ -284,116 +284,6 @@ def _clinician_findings(facts: Facts) -> Iterable[Finding]:
         for f in group:
             if f.speaker != "patient":
                 yield f
-
-
-def _where_ev(facts: Facts, f: Finding) -> list[Finding]:
-    """The words that place a limb finding, as evidence beside it: the nearest mention in its
-    turn of its structure, digit, site and side ("sprain of the medial collateral ligament of
-    the left knee")."""
-    wanted = {c for c in (f.structure, f.digit, f.site, f.laterality) if c}
-    nearest: dict[str, Finding] = {}
-    for g in facts.present:
-        if g.concept in wanted and g.turn_index == f.turn_index:
-            best = nearest.get(g.concept)
-            if best is None or _distance(f, g) < _distance(f, best):
-                nearest[g.concept] = g
-    return sorted(nearest.values(), key=lambda g: g.start)
-
-
-def side_of_site(facts: Facts, f: Finding) -> tuple[str | None, list[Finding]]:
-    """The side of a limb finding: its own, else the one side the visit documents for its site
-    (both sides when the visit names both)."""
-    if f.laterality:
-        return f.laterality, []
-    same = [
-        g
-        for g in (*facts.limb, *facts.uncertain)
-        if g.site == f.site and g.laterality and g is not f
-    ]
-    sides = {g.laterality for g in same}
-    if len(sides) == 1:
-        side = sides.pop()
-        placed = next(g for g in same if g.laterality == side)
-        # The side word that placed that other finding, not the finding itself: a bruise
-        # cannot stand in the evidence of the ankle's sprain, the word "right" beside it can.
-        return side, _side_word(facts, placed)
-    if sides == {"left", "right"} or "bilateral" in sides:
-        return "bilateral", []
-    if not sides:
-        return _turn_side(facts, f)
-    return None, []
-
-
-def _distance(a: Finding, b: Finding) -> int:
-    return min(abs(a.start - b.end), abs(b.start - a.end))
-
-
-def _places_of(facts: Facts, f: Finding, *, visit: bool = False) -> list[Finding]:
-    """The words of ``f``'s turn (or of the whole visit) that name its site: the site itself, or
-    a structure or digit of it."""
-    known = concepts()
-    return [
-        g
-        for g in facts.present
-        if (visit or g.turn_index == f.turn_index)
-        and g.category in {"site", "structure", "digit"}
-        and (g.concept == f.site or (g.concept in known and known[g.concept].site == f.site))
-    ]
-
-
-def _turn_digit(facts: Facts, f: Finding) -> list[Finding]:
-    """The finger or toe of a condition whose own sentence names none, when its turn names
-    exactly one for that site: "a sprain of the DIP joint. It's your right index finger"."""
-    if f.digit or f.site is None:
-        return []
-    digits = [g for g in _places_of(facts, f) if g.category == "digit"]
-    if len({g.concept for g in digits}) != 1:
-        return []
-    return [min(digits, key=lambda g: _distance(f, g))]
-
-
-_SIDE_GAP = 12  # characters between a side word and the place it qualifies ("right index")
-
-
-def _turn_side(facts: Facts, f: Finding) -> tuple[str | None, list[Finding]]:
-    """The side a condition's turn gives its site when no finding of the site carries one: the
-    side words just before the turn's names of the site ("your right index finger", "that right
-    finger"), when they all say the same side; else those of the whole visit ("Which knee?" "My
-    right knee.")."""
-    for visit in (False, True):
-        places = _places_of(facts, f, visit=visit)
-        words = [
-            g
-            for g in facts.present
-            if g.category == "laterality"
-            and (visit or g.turn_index == f.turn_index)
-            and g.laterality in {"left", "right", "bilateral"}
-            and any(
-                g.turn_index == p.turn_index and 0 <= p.start - g.end <= _SIDE_GAP for p in places
-            )
-        ]
-        sides = {g.laterality for g in words}
-        if len(sides) == 1:
-            nearest = min(words, key=lambda g: _distance(f, g))
-            return nearest.laterality, [nearest]
-        if sides:
-            return None, []  # the turn or the visit names both: the side stays open
-    return None, []
-
-
-def _side_word(facts: Facts, placed: Finding) -> list[Finding]:
-    """The side word nearest a finding in its turn that says the same side (none when the side
-    came from the finding's own words, "left-sided")."""
-    words = [
-        g
-        for g in facts.present
-        if g.category == "laterality"
-        and g.laterality == placed.laterality
-        and g.turn_index == placed.turn_index
-    ]
-    if not words:
-        return []
-    return [min(words, key=lambda g: _distance(placed, g))]
 
 
 def _around(text: str, f: Finding) -> str:
