@@ -10,7 +10,7 @@ axis the transcript leaves open keeps the code ``needs_documentation`` with a qu
 
 A diagnosis stated only as possible is not coded (outpatient rule IV.H): the pain of its site
 is, when the visit documents that pain, and its query asks the clinician to confirm. Pain of a
-site the clinician addresses is coded when no confirmed diagnosis of that site explains it. A
+site the clinician assesses is coded when no confirmed diagnosis of that site explains it. A
 site the knowledge has no route for gets no code, rather than a wrong one.
 """
 
