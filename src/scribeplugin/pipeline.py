@@ -269,19 +269,14 @@ class Pipeline:
 
 def _rule_items(rules: list[LoadedRule], candidates: list[str]) -> list[str]:
     """Card items of the rules that may fire for these candidates (their citations)."""
-    from scribeplugin.coding.ruleset import CodeMatcher, may_match
+    from scribeplugin.coding.ruleset import CodeMatcher
 
     matcher = CodeMatcher(candidates)
-    categories = {c[:3] for c in matcher.codes}
     return sorted(
         {
             lr.rule.item
             for lr in rules
-            if not lr.rule.when.codes_any
-            or (
-                may_match(lr.rule.when.codes_any, categories)
-                and matcher.any(lr.rule.when.codes_any)
-            )
+            if not lr.rule.when.codes_any or matcher.any(lr.rule.when.codes_any)
         }
     )
 

@@ -25,6 +25,8 @@ CATEGORY = {
     "region_lumbar": Category.region,
     "right": Category.laterality,
     "left": Category.laterality,
+    "site_knee": Category.site,
+    "digit_ring": Category.digit,
 }
 
 
@@ -349,39 +351,14 @@ def test_the_turn_names_the_finger_and_side_of_a_condition() -> None:
     names the digit and the side."""
     sprain = f("sprain", 10, site="site_finger", structure="structure_pip_joint")
     left = f("left", 60, laterality="left")
-    ring = Finding(
-        concept="digit_ring",
-        category=Category.digit,
-        text="ring finger",
-        start=65,
-        end=76,
-        speaker="clinician",
-        turn_index=0,
-    )
+    ring = f("digit_ring", 65)
     got = codes(sprain, left, ring)
     assert list(got) == ["S63.635A"]  # Sprain of interphalangeal joint of left ring finger, A
 
 
 def test_a_side_the_visit_gives_the_site_once() -> None:
     """ "Which knee?" "My right knee." and later "a sprain of the knee"."""
-    right = Finding(
-        concept="right",
-        category=Category.laterality,
-        text="right",
-        start=20,
-        end=25,
-        speaker="patient",
-        turn_index=1,
-        laterality="right",
-    )
-    knee = Finding(
-        concept="site_knee",
-        category=Category.site,
-        text="knee",
-        start=26,
-        end=30,
-        speaker="patient",
-        turn_index=1,
-    )
+    right = f("right", 20, speaker="patient", turn_index=1, laterality="right")
+    knee = f("site_knee", 26, speaker="patient", turn_index=1)
     sprain = f("sprain", 400, site="site_knee", turn_index=5, from_assessment=True)
     assert list(codes(right, knee, sprain)) == ["S83.91XA"]  # Sprain of right knee, A

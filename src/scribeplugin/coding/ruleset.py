@@ -37,6 +37,7 @@ class CodeMatcher:
 
     def __init__(self, codes: Iterable[str]) -> None:
         self.codes = sorted(set(codes))
+        self.categories = {c[:3] for c in self.codes}
         self._by_pattern: dict[str, tuple[str, ...]] = {}
 
     def of(self, pattern: str) -> tuple[str, ...]:
@@ -48,6 +49,8 @@ class CodeMatcher:
 
     def any(self, patterns: list[str]) -> tuple[str, ...]:
         """The codes that match any of ``patterns``, sorted."""
+        if patterns and not may_match(patterns, self.categories):
+            return ()  # no code of a category the patterns name (most rules, most visits)
         if len(patterns) == 1:
             return self.of(patterns[0])
         return tuple(sorted({c for p in patterns for c in self.of(p)}))
@@ -63,14 +66,11 @@ def evaluate(
     does not make a coexisting L5-S1 ligament syndrome's M53.87 "more specific". An
     ``unless_link_doubted`` rule is off when a clinician doubts that the disc causes the pain."""
     matcher = CodeMatcher(codes)
-    categories = {c[:3] for c in matcher.codes}
     present = facts.concepts()
     uncertain = {f.concept for f in facts.uncertain} - present
     hits: list[RuleHit] = []
     for loaded in rules:
         r, w = loaded.rule, loaded.rule.when
-        if not may_match(w.codes_any, categories):
-            continue  # no code of the visit is in a category the rule names (most rules)
         matched = matcher.any(w.codes_any)
         if w.codes_any and not matched:
             continue
@@ -102,7 +102,7 @@ def evaluate(
 def may_match(patterns: list[str], categories: set[str]) -> bool:
     """Can a code of one of these categories (``M51``) match one of the patterns (``M51.1-``)?
     No patterns: yes (a rule about no code); a pattern shorter than a category: not ruled out.
-    A cheap test before ``CodeMatcher``, which most of the rules fail."""
+    ``CodeMatcher.any``'s first test, which most rules fail on most visits."""
     if not patterns:
         return True
     for pattern in patterns:

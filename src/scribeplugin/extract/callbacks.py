@@ -45,7 +45,7 @@ def past_not_ongoing(target: Span, modifier: Span, between: Span) -> bool:
     # lies between it and a past word after it. In a list ("history of chronic kidney disease,
     # gout") another item's "chronic" does not make the gout ongoing.
     doc = target.doc
-    if any(e.label_.lower() == "sequela_encounter" for e in doc.ents):
+    if any(e.label_ == "SEQUELA_ENCOUNTER" for e in doc.ents):
         return False  # "a late effect of the sprain two years ago": the injury's effect goes on
     near = doc[max(target.start - _ONSET_BEFORE, 0) : min(target.end + _ONSET_AFTER, len(doc))]
     text = near.text + (" " + between.text if modifier.start >= target.end else "")
