@@ -1,7 +1,8 @@
 """A symptom only the patient mentions is coded when the visit takes it up, and not when it is a
 passing mention (coding/facts.py): the real visits D2N039 (back pain named to explain ibuprofen
 in a blood-pressure visit) and vague_back.txt (a back complaint the clinician asks after), on
-the real extractor."""
+the real extractor. And the careless coder's codes: pain down the leg is read as sciatica only
+in a visit about the spine."""
 
 from __future__ import annotations
 
@@ -48,3 +49,30 @@ def test_a_symptom_the_clinician_names_is_coded(extractor: FindingExtractor) -> 
         "Doctor: Assessment: low back pain, mechanical. Stretching program.\n"
     )
     assert codes(extractor, text) == ["M54.50"]  # Low back pain, unspecified
+
+
+def naive(extractor: FindingExtractor, text: str) -> frozenset[str]:
+    return Analysis.of(extractor.extract(text), get_codeset(), text).naive
+
+
+def test_pain_down_the_leg_in_a_knee_visit_is_no_careless_sciatica(
+    extractor: FindingExtractor,
+) -> None:
+    """ "A shooting pain down to my ankle" when the kneecap is moved, in a visit about a knee
+    sprain: no careless M54.3- (so no sciatica warning beside a knee code)."""
+    text = (
+        "Doctor: Does it hurt when I move your kneecap?\n"
+        "Patient: It gives me a shooting pain down to my ankle, but it doesn't hurt my knee.\n"
+        "Doctor: Assessment: a sprain of the medial collateral ligament of the right knee.\n"
+    )
+    assert not [c for c in naive(extractor, text) if c.startswith("M54")]
+
+
+def test_pain_down_the_leg_with_low_back_pain_is_the_careless_sciatica(
+    extractor: FindingExtractor,
+) -> None:
+    text = (
+        "Patient: My low back hurts and I get a shooting pain down my right leg.\n"
+        "Doctor: Assessment: L4-L5 disc herniation with right L5 radiculopathy.\n"
+    )
+    assert any(c.startswith("M54.4") or c.startswith("M54.3") for c in naive(extractor, text))

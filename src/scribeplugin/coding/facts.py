@@ -154,6 +154,14 @@ class Facts:
     def get(self, *concepts: str) -> list[Finding]:
         return [f for f in self.present if f.concept in concepts]
 
+    def about_spine(self) -> bool:
+        """Does the visit work up the spine: a present finding placed in a spinal region, or back,
+        neck or sciatic pain? A strain placed nowhere, or a pain down the leg, is the spine's
+        only in such a visit (not in a knee visit)."""
+        return any(f.region for f in self.present) or self.has(
+            "low_back_pain", "back_pain", "neck_pain", "sciatica"
+        )
+
     def denied(self, *concepts: str) -> bool:
         return any(f.concept in concepts for f in self.negated) and not self.has(*concepts)
 

@@ -60,9 +60,7 @@ def sprains_and_strains(c: Coder) -> None:
     coded_sites: set[tuple[str, str]] = set()
     # A sprain or strain placed nowhere is the spine's only in a visit about the spine: "just a
     # strain ... to that muscle" in a forearm visit is no low back strain.
-    spine_visit = any(g.region for g in facts.present) or has(
-        "low_back_pain", "back_pain", "neck_pain", "sciatica"
-    )
+    spine_visit = facts.about_spine()
     for f in facts.get("sprain", "strain"):
         region, ev = near_region(f, facts)
         if region is None:

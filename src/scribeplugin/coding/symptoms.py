@@ -141,7 +141,9 @@ def naive_codes(facts: Facts, cs: CodeSet) -> dict[str, list[Finding]]:
     def has(*concepts: str) -> bool:
         return bool(get(*concepts))
 
-    radiating = get("sciatica", "leg_pain")
+    # Pain down the leg reads as sciatica to a careless coder in a visit about the spine, not
+    # in a knee visit ("a shooting pain down to my ankle" when the kneecap is moved).
+    radiating = get("sciatica", "leg_pain") if facts.about_spine() else get("sciatica")
     side, _ = side_of(facts, radiating)
     sides = ("right", "left") if side == "bilateral" else (side,)
     if radiating:
