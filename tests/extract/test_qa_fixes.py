@@ -663,6 +663,28 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         "Doctor: you have a fracture at the base of the 5th metatarsal on the right.",
         [("fracture", "present", {"structure": "structure_metatarsal_fifth"})],
     ),
+    # 17. NegEx/ConText set: a witness is not the one with the problem; a problem awaited to
+    # resolve is still there; a history ends where the visit's complaint begins
+    (
+        "17 a relative who acts on the patient is a witness",
+        "Doctor: so your daughter drove you in with pain in the right hip.",
+        [("limb_pain", "present", {"site": "site_hip"})],
+    ),
+    (
+        "17 a relative's own condition stays theirs",
+        "Patient: my sister had her hip replaced for arthritis.",
+        [("osteoarthritis", "family", {})],
+    ),
+    (
+        "17 until it has resolved",
+        "Doctor: stay in the brace until the sciatica has resolved.",
+        [("sciatica", "present", {})],
+    ),
+    (
+        "17 the history ends at the presenting complaint",
+        "Doctor: she has a history of gout and presents today with pain in the left knee.",
+        [("gout", "historical", {}), ("limb_pain", "present", {"site": "site_knee"})],
+    ),
 ]
 
 

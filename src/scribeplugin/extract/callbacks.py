@@ -52,14 +52,47 @@ def past_not_ongoing(target: Span, modifier: Span, between: Span) -> bool:
     return _ONSET.search(text) is None
 
 
+# Another person who acts on the patient is a witness, not the one with the condition: "brought
+# in by his wife", "her son saw her on Monday", "my friend helped me up".
+_DETERMINERS = {"his", "her", "my", "your", "their", "our", "the", "a", "an", "some", "of"}
+_OBJECTS = {"him", "me", "you", "us"}  # "her" is an object only before a function word
+_AFTER_OBJECT = {
+    "on", "at", "in", "to", "into", "and", "up", "down", "out", "off", "over", "for", "with",
+    "from", "after", "before", "when", "that", "the", "a", ",", ".", ";", "yesterday", "today",
+}  # fmt: skip
+
+
+def _witness(modifier: Span) -> bool:
+    doc = modifier.doc
+    i = modifier.start - 1
+    while i >= 0 and doc[i].lower_ in _DETERMINERS:
+        i -= 1
+    if i >= 0 and doc[i].lower_ == "by":  # the agent of what was done to the patient
+        return True
+    if modifier[-1].lower_ in ("'s", "’s", "'"):
+        return False  # "his wife's arthritis"
+    j = modifier.end
+    if j + 1 < len(doc):  # "saw him", "drove me", "found her on the floor"
+        obj = doc[j + 1].lower_
+        if obj in _OBJECTS:
+            return True
+        if obj == "her" and (j + 2 == len(doc) or doc[j + 2].lower_ in _AFTER_OBJECT):
+            return True
+    return False
+
+
 def not_about_me(target: Span, modifier: Span, between: Span) -> bool:
-    """'My wife says I can't sit' is about the patient, not the wife."""
-    return not any(t.lower_ in _FIRST_PERSON for t in between)
+    """'My wife says I can't sit' is about the patient, not the wife; so is 'brought in by
+    his coworkers after he had vomiting'."""
+    return not (any(t.lower_ in _FIRST_PERSON for t in between) or _witness(modifier))
 
 
 def old_not_age(target: Span, modifier: Span, between: Span) -> bool:
-    """'an old fracture', not '40 years old'."""
-    return not (modifier.start > 0 and modifier.doc[modifier.start - 1].lower_ in {"years", "year"})
+    """'an old fracture', not '40 years old' or 'a 40-year-old woman'."""
+    before = [t.lower_ for t in modifier.doc[max(modifier.start - 2, 0) : modifier.start]]
+    if before and before[-1] in ("-", "–"):
+        before.pop()
+    return not (before and before[-1] in {"years", "year"})
 
 
 # What may stand between a place and "is normal" when the place is its subject.

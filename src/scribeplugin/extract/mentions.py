@@ -150,6 +150,7 @@ class Mentions:
         self._attribution = k.regex("@ATTRIBUTION")
         self._not_a_symptom = k.regex("@NOT_A_SYMPTOM")
         self._resolved = resolved_literals(k)
+        self._awaited = k.words("AWAITED")
         self._plan = plan_literals(k)
         self._planned = {c.id.upper() for c in k.concepts.values() if c.plannable}
 
@@ -245,6 +246,11 @@ class Mentions:
         """Smoking, drinking, a partner, a job: a duration about these is no symptom's."""
         return self._not_a_symptom.search(text) is not None
 
+    def _is_awaited(self, ent: Span) -> bool:
+        """'until the swelling has resolved', 'once the infection is gone': still there."""
+        before = ent.doc[max(ent.start - 3, 0) : ent.start]
+        return any(t.lower_ in self._awaited for t in before)
+
     def _base_assertion(self, raw: Raw, ent: Span, unit: Unit, mods: tuple[Any, ...]) -> None:
         """Assertion from the ConText modifiers, read with the speaker and the unit in mind."""
         doc = ent.doc
@@ -273,9 +279,11 @@ class Mentions:
                 raw.guess = raw.guess or raw.speaker != "clinician"  # the clinician may confirm
                 raw.cats.add(POSS)
             else:
-                raw.cats.add(cat)
                 if cat == HIST and mod.rule.literal in self._resolved:
+                    if self._is_awaited(ent):
+                        continue  # "until the swelling has resolved": it is still there
                     raw.resolved = True
+                raw.cats.add(cat)
                 if mod.rule.literal in self._plan:
                     raw.plan = True  # "not going to order an MRI" is a plan too
             raw.cues.append(f"{cat}:{text}")

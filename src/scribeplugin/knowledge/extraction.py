@@ -95,6 +95,7 @@ REQUIRED_VOCABULARY = (
     "LAT_RESULT",
     "NOT_A_SYMPTOM",
     "ATTRIBUTION",
+    "AWAITED",
 )
 REQUIRED_CONCEPTS = {
     "level": Category.level,

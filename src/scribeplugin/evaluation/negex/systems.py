@@ -14,11 +14,12 @@ does for every finding. The target stands for a condition of the knowledge (the 
 condition concept no rule names by id, see :func:`stand_in_concept`), so the rules that apply
 to conditions apply to it. The reading maps to the labels so:
 
-- negated: NEGATED_EXISTENCE in the reading. POSSIBLE_EXISTENCE and the project's GUESS
-  (a theory) and REPORTED (a document read out), which the reading makes "possible", are not
-  negation.
-- historical: HISTORICAL in the reading, including a problem said to have resolved, which the
-  project reads as historical (over, not coded) where the set's temporality may say Recent.
+- negated: NEGATED_EXISTENCE in the reading, or a problem said to have resolved ("his nausea
+  resolved"), which the project reads as over (a HISTORICAL cue marked ``resolved``, not
+  coded) and the set, following NegEx, annotates as negated. POSSIBLE_EXISTENCE and the
+  project's GUESS (a theory) and REPORTED (a document read out), which the reading makes
+  "possible", are not negation.
+- historical: HISTORICAL in the reading, unless the reading says only that it resolved.
 - hypothetical: a HYPOTHETICAL cue on the target ("if", "return for"; the reading folds it into
   "possible"). PLAN and ASSESSMENT are not: a clinician's plan for a condition treats it, and
   only a plannable concept (a test, a treatment) becomes "planned, not done", which a condition
@@ -90,12 +91,13 @@ class ProjectContext:
 
     def __init__(self, knowledge: ExtractionKnowledge | None = None) -> None:
         from scribeplugin.extract.nlp import NlpPipeline
-        from scribeplugin.extract.rules import label_of
+        from scribeplugin.extract.rules import label_of, resolved_literals
 
         self.knowledge = knowledge if knowledge is not None else default_knowledge()
         self.concept = stand_in_concept(self.knowledge)
         self._label = label_of(self.concept)
         self._nlp = NlpPipeline(self.knowledge)
+        self._resolved = resolved_literals(self.knowledge)
 
     def read(self, sentence: str, start: int, end: int) -> Reading:
         from scribeplugin.extract.transcript import Transcript, Turn
@@ -114,12 +116,14 @@ class ProjectContext:
         )
         doc = self._nlp.run_context(doc)
         ent = doc.ents[0]
-        raw = self._nlp.mentions.reading(ent, self.concept, unit, 0, tuple(ent._.modifiers))
+        mods = tuple(ent._.modifiers)
+        raw = self._nlp.mentions.reading(ent, self.concept, unit, 0, mods)
         cues = tuple(raw.cues)
         return Reading(
             Labels(
-                negated=NEG in raw.cats,
-                historical=HIST in raw.cats,
+                negated=NEG in raw.cats or raw.resolved,
+                historical=HIST in raw.cats
+                and any(m.category == HIST and m.rule.literal not in self._resolved for m in mods),
                 hypothetical=any(c.startswith(HYPO + ":") for c in cues),
                 other_experiencer=FAM in raw.cats,
             ),
