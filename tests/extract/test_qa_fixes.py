@@ -685,6 +685,20 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         "Doctor: she has a history of gout and presents today with pain in the left knee.",
         [("gout", "historical", {}), ("limb_pain", "present", {"site": "site_knee"})],
     ),
+    # 18. real-visit dev split
+    (
+        "18 a polite if is no hypothesis over the exam that follows",
+        "Doctor: i'd like to examine you if that's alright with you so on exam of the right "
+        "wrist there is tenderness over the snuffbox and so for your first problem of right "
+        "wrist pain we will get you a splint",
+        [("limb_pain", "present", {"site": "site_wrist", "from_assessment": True})],
+    ),
+    (
+        "18 nor is if you don't mind",
+        "Doctor: if you don't mind hopping up on the table i see you have left elbow pain over the "
+        "lateral epicondyle",
+        [("limb_pain", "present", {"site": "site_elbow"})],
+    ),
 ]
 
 
