@@ -72,3 +72,27 @@ def test_a_side_said_both_ways_is_asked_once_and_quoted(pipeline: Pipeline) -> N
         assert side in {e.text for e in codes[code].evidence}
     asked = [p for p in r.prompts if p.id == "missing-laterality"]
     assert len(asked) == 1, [p.text for p in r.prompts]
+
+
+SIDE_IN_THE_REPLY = """\
+Doctor: What brings you in today?
+Patient: My knees have been aching for about a month, worse on the stairs.
+Doctor: Is it one knee more than the other, or both?
+Patient: Both, about the same.
+Doctor: On exam there is a small effusion of the right knee and no instability. The x-rays \
+show no fracture.
+Doctor: So for your problem of knee pain, I think it may be early arthritis but I want an MRI \
+to be sure, and we will start physical therapy.
+"""
+
+
+def test_the_reply_gives_the_side_and_is_quoted(pipeline: Pipeline) -> None:
+    """The side is said only in the reply ("Both, about the same."); the right knee's effusion
+    does not narrow it. Both knees' pain is coded, each quoting "Both", and the guard keeps
+    them."""
+    r = pipeline.suggest(SIDE_IN_THE_REPLY)
+    codes = _codes(r)
+    assert {"M25.561", "M25.562"} <= set(codes), (list(codes), r.guard)
+    for code in ("M25.561", "M25.562"):
+        assert "Both" in {e.text for e in codes[code].evidence}
+        assert not [a for a in r.guard if a.code == code]

@@ -25,6 +25,7 @@ CATEGORY = {
     "region_lumbar": Category.region,
     "right": Category.laterality,
     "left": Category.laterality,
+    "bilateral": Category.laterality,
     "site_knee": Category.site,
     "digit_ring": Category.digit,
 }
@@ -362,3 +363,34 @@ def test_a_side_the_visit_gives_the_site_once() -> None:
     knee = f("site_knee", 26, speaker="patient", turn_index=1)
     sprain = f("sprain", 400, site="site_knee", turn_index=5, from_assessment=True)
     assert list(codes(right, knee, sprain)) == ["S83.91XA"]  # Sprain of right knee, A
+
+
+def test_the_site_asked_about_takes_the_side_of_the_reply() -> None:
+    """ "Is it one knee versus the other, or both?" "Both equally." and later the right knee's
+    effusion: the knee pain is both knees', quoting the reply's "both"."""
+    knee = f("site_knee", 20, turn_index=1, laterality="bilateral", cues=("answer:side",))
+    both = f(
+        "bilateral",
+        80,
+        speaker="patient",
+        turn_index=2,
+        laterality="bilateral",
+        cues=("answer:side",),
+    )
+    effusion = f("effusion", 300, site="site_knee", laterality="right", turn_index=5)
+    pain = f("limb_pain", 600, site="site_knee", turn_index=8, from_assessment=True)
+    got = codes(knee, both, effusion, pain)
+    assert {"M25.561", "M25.562"} <= set(got)  # Pain in right knee, in left knee
+    for code in ("M25.561", "M25.562"):
+        assert both in got[code].evidence
+
+
+def test_a_systemic_condition_takes_no_side_from_a_limb() -> None:
+    """Lupus with the right knee's effusion in the visit: M32.9 quotes no side word."""
+    right = f("right", 270, laterality="right", turn_index=5)
+    knee = f("site_knee", 276, turn_index=5)  # "the right knee"
+    effusion = f("effusion", 300, site="site_knee", laterality="right", turn_index=5)
+    lupus = f("lupus", 900, turn_index=9, from_assessment=True)
+    got = codes(right, knee, effusion, lupus)
+    assert "M32.9" in got  # Systemic lupus erythematosus, unspecified
+    assert right not in got["M32.9"].evidence

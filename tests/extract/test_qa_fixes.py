@@ -699,6 +699,25 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         "lateral epicondyle",
         [("limb_pain", "present", {"site": "site_elbow"})],
     ),
+    (
+        "18 the reply gives the side of the site asked about",
+        "Doctor: does it bother one hip more than the other, or both?\nPatient: um, both of "
+        "them, pretty much the same.",
+        [
+            ("site_hip", "present", {"laterality": "bilateral"}),
+            ("bilateral", "present", {"text": "both", "speaker": "patient"}),
+        ],
+    ),
+    (
+        "18 which one, the left one",
+        "Doctor: which wrist is it?\nPatient: the left one, since the fall.",
+        [("site_wrist", "present", {"laterality": "left"})],
+    ),
+    (
+        "18 right as agreement is no side",
+        "Doctor: which is worse the elbow or the wrist?\nPatient: right, the elbow mostly.",
+        [("site_elbow", "present", {"laterality": None, "speaker": "clinician"})],
+    ),
 ]
 
 

@@ -29,26 +29,45 @@ def where_ev(facts: Facts, f: Finding) -> list[Finding]:
 
 def side_of_site(facts: Facts, f: Finding) -> tuple[str | None, list[Finding]]:
     """The side of a limb finding: its own, else the one side the visit documents for its site
-    (both sides when the visit names both)."""
-    if f.laterality:
-        return f.laterality, []
+    (both sides when the visit names both), with the words that say it."""
+    known = concepts()
+    if f.laterality or (f.site is None and not (f.concept in known and known[f.concept].sited)):
+        return f.laterality, []  # its own side; a systemic condition (gout, lupus) has none
     same = [
         g
         for g in (*facts.limb, *facts.uncertain)
         if g.site == f.site and g.laterality and g is not f
     ]
-    sides = {g.laterality for g in same}
+    # the site asked about, on the side the reply gave ("which knee?" / "both equally")
+    asked = [
+        g for g in facts.present if g.category == "site" and g.concept == f.site and g.laterality
+    ]
+    sides = {g.laterality for g in (*same, *asked)}
     if len(sides) == 1:
         side = sides.pop()
-        placed = next(g for g in same if g.laterality == side)
+        placed = next((g for g in same if g.laterality == side), None)
         # The side word that placed that other finding, not the finding itself: a bruise
         # cannot stand in the evidence of the ankle's sprain, the word "right" beside it can.
-        return side, _side_word(facts, placed)
+        return side, _side_word(facts, placed) if placed else _reply_word(facts, asked[0])
     if sides == {"left", "right"} or "bilateral" in sides:
-        return "bilateral", []
+        both = [g for g in asked if g.laterality == "bilateral"]
+        return "bilateral", _reply_word(facts, both[0]) if both else []
     if not sides:
         return _turn_side(facts, f)
     return None, []
+
+
+def _reply_word(facts: Facts, site: Finding) -> list[Finding]:
+    """The reply's side word that put ``site`` on its side ("both", "the left one")."""
+    words = [
+        g
+        for g in facts.present
+        if g.category == "laterality"
+        and g.laterality == site.laterality
+        and "answer:side" in g.cues
+        and g.turn_index > site.turn_index
+    ]
+    return [min(words, key=lambda g: g.start)] if words else []
 
 
 def _distance(a: Finding, b: Finding) -> int:

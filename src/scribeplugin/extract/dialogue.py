@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from scribeplugin.extract.mentions import CONDITION_CATEGORIES, FAM, HIST, WHERE, Raw
 from scribeplugin.extract.places import same_place
+from scribeplugin.extract.rules import label_of
 from scribeplugin.extract.transcript import Transcript
 from scribeplugin.extract.units import Unit
 from scribeplugin.knowledge.extraction import Category
@@ -45,8 +46,10 @@ class Dialogue:
         units: list[Unit],
         raws: list[Raw],
         not_a_symptom: Callable[[str], bool],
+        side_answered: Callable[[str, str], tuple[str, int, int] | None] = lambda q, a: None,
     ) -> None:
         self.not_a_symptom = not_a_symptom  # "for how long have you smoked?"
+        self.side_answered = side_answered  # "which knee?" / "both." -> bilateral
         self.text = transcript.text
         self.turns = transcript.turns
         self.units = units
@@ -93,13 +96,17 @@ class Dialogue:
                     return self.units[ui].polarity, _ONLY.match(utext) is not None
         return None, False
 
-    def _first_text(self, turns: list[int]) -> str:
+    def _first_unit(self, turns: list[int]) -> int | None:
+        """A reply's first non-filler unit."""
         for t in turns:
             for ui in self.by_turn.get(t, []):
-                utext = self._unit_text(ui)
-                if not _FILLER_UNIT.match(utext):
-                    return utext
-        return ""
+                if not _FILLER_UNIT.match(self._unit_text(ui)):
+                    return ui
+        return None
+
+    def _first_text(self, turns: list[int]) -> str:
+        ui = self._first_unit(turns)
+        return "" if ui is None else self._unit_text(ui)
 
     def _resolve_block(self, block: list[int], answer_turns: list[int]) -> None:
         """Findings in a run of clinician turns, read against the reply that follows."""
@@ -131,6 +138,7 @@ class Dialogue:
             mentioned = {r.concept for r in asked if r.category not in WHERE} & set(answer)
             for r in asked:
                 answer_decides(r, answered, polarity, only, mentioned, answer, answer_lat)
+        self._side_of_sites(block_units, answer_turns)
         # A statement about the patient that the reply rejects ("so it started last week." /
         # "no, a month ago") is negated like a question would be.
         last = block_units[-1]
@@ -150,6 +158,43 @@ class Dialogue:
                 ):
                     r.assertion = "negated"
                     r.cues.append("proposal:rejected")
+
+    def _side_of_sites(self, block_units: list[int], answer_turns: list[int]) -> None:
+        """ "Is it one knee versus the other, or both?" / "Both equally.": the site asked about
+        is the patient's, on the side the reply gives (coding reads it as that site's side)."""
+        reply = self._first_unit(answer_turns)
+        if reply is None:
+            return
+        for ui in reversed(block_units):
+            if not self.units[ui].question:
+                continue
+            sites = [r for r in self.by_unit.get(ui, []) if r.category == Category.site]
+            said = (
+                self.side_answered(self._unit_text(ui), self._unit_text(reply)) if sites else None
+            )
+            if said is None:
+                continue
+            side, start, end = said
+            for r in sites:
+                r.laterality = side
+                r.assertion = "present"
+                r.cues.append("answer:side")
+            u = self.units[reply]  # the reply's side word, a finding to quote
+            word = Raw(
+                side,
+                Category.laterality,
+                label_of(side),
+                u.start + start,
+                u.start + end,
+                reply,
+                u.speaker,
+                u.turn_index,
+                laterality=side,
+                cues=["answer:side"],
+            )
+            self.raws.append(word)
+            self.by_unit.setdefault(reply, []).append(word)
+            return
 
     def _guess_confirmed(self, ti: int) -> None:
         """A patient's guess that the clinician confirms (or rejects) in the next turn."""

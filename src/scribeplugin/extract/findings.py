@@ -121,7 +121,8 @@ class FindingExtractor:
         raws = self._pipeline.targets(transcript, units, self._run_lock, deadline, places)
         raws = self._sites.attach(transcript, raws, places, deadline)
         check(deadline, "in extraction")
-        Dialogue(transcript, units, raws, self._pipeline.mentions.not_a_symptom).run()
+        mentions = self._pipeline.mentions
+        Dialogue(transcript, units, raws, mentions.not_a_symptom, mentions.side_answered).run()
         share_places(raws)
         kept = sorted((r for r in raws if not r.dropped), key=lambda r: (r.start, r.end))
         return [_final(transcript, r) for r in kept]

@@ -43,6 +43,9 @@ WHERE = {Category.region, Category.level, Category.laterality}
 CONDITION_CATEGORIES = {Category.condition, Category.cause}
 
 
+_SIDE_WORD = re.compile(r"\b(?:both|left|right)\b", re.IGNORECASE)
+
+
 @dataclass(slots=True)
 class Raw:
     """A finding while the passes work on it."""
@@ -151,6 +154,8 @@ class Mentions:
         self._not_a_symptom = k.regex("@NOT_A_SYMPTOM")
         self._resolved = resolved_literals(k)
         self._awaited = k.words("AWAITED")
+        self._side_question = k.regex("@SIDE_QUESTION")
+        self._side_answer = k.regex("@SIDE_ANSWER")
         self._plan = plan_literals(k)
         self._planned = {c.id.upper() for c in k.concepts.values() if c.plannable}
 
@@ -241,6 +246,21 @@ class Mentions:
             raw.assess = True  # "coming from a kidney stone": the cue is inside the target
         self._base_assertion(raw, ent, unit, mods)
         return raw
+
+    def side_answered(self, question: str, answer: str) -> tuple[str, int, int] | None:
+        """The side a reply gives when the question asks which side, and where the reply says
+        it: "is it one knee versus the other, or both?" / "both equally." -> bilateral at "both";
+        "which hip?" / "the left one" -> left at "left"."""
+        if not self._side_question.search(question):
+            return None
+        m = self._side_answer.match(answer)
+        if m is None:
+            return None
+        word = _SIDE_WORD.search(answer, m.start(), m.end())
+        if word is None:  # pragma: no cover - SIDE_ANSWER ends in a side word
+            return None
+        side = {"both": "bilateral"}.get(word.group(0).lower(), word.group(0).lower())
+        return side, word.start(), word.end()
 
     def not_a_symptom(self, text: str) -> bool:
         """Smoking, drinking, a partner, a job: a duration about these is no symptom's."""

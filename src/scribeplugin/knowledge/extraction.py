@@ -96,6 +96,8 @@ REQUIRED_VOCABULARY = (
     "NOT_A_SYMPTOM",
     "ATTRIBUTION",
     "AWAITED",
+    "SIDE_QUESTION",
+    "SIDE_ANSWER",
 )
 REQUIRED_CONCEPTS = {
     "level": Category.level,
