@@ -714,6 +714,11 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("site_wrist", "present", {"laterality": "left"})],
     ),
     (
+        "18 a which-question without its question mark",
+        "Doctor: okay and which shoulder are we talking about\nPatient: my left shoulder",
+        [("site_shoulder", "present", {"laterality": "left", "speaker": "clinician"})],
+    ),
+    (
         "18 right as agreement is no side",
         "Doctor: which is worse the elbow or the wrist?\nPatient: right, the elbow mostly.",
         [("site_elbow", "present", {"laterality": None, "speaker": "clinician"})],

@@ -180,20 +180,21 @@ class Dialogue:
                 r.assertion = "present"
                 r.cues.append("answer:side")
             u = self.units[reply]  # the reply's side word, a finding to quote
-            word = Raw(
-                side,
-                Category.laterality,
-                label_of(side),
-                u.start + start,
-                u.start + end,
-                reply,
-                u.speaker,
-                u.turn_index,
-                laterality=side,
-                cues=["answer:side"],
-            )
-            self.raws.append(word)
-            self.by_unit.setdefault(reply, []).append(word)
+            start, end = u.start + start, u.start + end
+            same = [
+                r
+                for r in self.by_unit.get(reply, [])
+                if r.category == Category.laterality and r.start == start and r.end == end
+            ]
+            if same:
+                same[0].cues.append("answer:side")
+            else:
+                word = Raw(
+                    side, Category.laterality, label_of(side), start, end, reply, u.speaker,
+                    u.turn_index, laterality=side, cues=["answer:side"],
+                )  # fmt: skip
+                self.raws.append(word)
+                self.by_unit.setdefault(reply, []).append(word)
             return
 
     def _guess_confirmed(self, ti: int) -> None:

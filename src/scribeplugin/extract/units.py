@@ -98,7 +98,8 @@ _QUESTION_START = re.compile(
     r"(?:you|it|the|your|that|this|there|anything|any|he|she|they)\b|"
     r"any\b|anything\b|how about\b|what about\b|how (?:long|much|often|bad|far|many)\b|"
     r"what (?:kind|type|sort|brings|happened|makes)\b|where (?:is|does|do)\b|"
-    r"when (?:did|does|do|is)\b)",
+    r"when (?:did|does|do|is)\b|"
+    r"which (?:one|side|\w+ (?:is|are|was|were|do|does|did|hurts?|bothers?))\b)",
     re.IGNORECASE,
 )
 
