@@ -394,3 +394,14 @@ def test_a_systemic_condition_takes_no_side_from_a_limb() -> None:
     got = codes(right, knee, effusion, lupus)
     assert "M32.9" in got  # Systemic lupus erythematosus, unspecified
     assert right not in got["M32.9"].evidence
+
+
+def test_a_side_whose_pain_is_denied_is_not_coded_from_both() -> None:
+    """ "So both of your knees hurt" / "my left knee doesn't really hurt", and the right knee's
+    sprain: no knee pain code is left (the right knee's pain is the sprain's)."""
+    both = f("limb_pain", 10, site="site_knee", laterality="bilateral", from_assessment=True)
+    denied = f("limb_pain", 90, site="site_knee", laterality="left", speaker="patient",
+               assertion="negated", turn_index=1)  # fmt: skip
+    sprain = f("sprain", 300, site="site_knee", laterality="right", from_assessment=True)
+    assert sorted(codes(both, denied, sprain)) == ["S83.91XA"]  # Sprain of right knee, A
+    assert sorted(codes(both, sprain)) == ["M25.562", "S83.91XA"]  # without the denial

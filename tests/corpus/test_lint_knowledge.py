@@ -55,6 +55,7 @@ CASES = [
     ),
     ("unknown_section.yaml", 2, "unknown section 'synonyms'"),
     ("unknown_word_list.yaml", 8, "target wrist_ganglion: unknown word list @WRISTS"),
+    ("unknown_negated_by.yaml", 7, "target wrist_ganglion negated_by: unknown word list @NOTS"),
     ("unknown_code.yaml", 5, "unknown ICD-10-CM code M67.499"),
     (
         "wrong_route.yaml",

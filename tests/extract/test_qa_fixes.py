@@ -719,6 +719,16 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("site_shoulder", "present", {"laterality": "left", "speaker": "clinician"})],
     ),
     (
+        "18 pain denied in its own words",
+        "Patient: the elbow is sore, but my left wrist doesn't really ache.",
+        [("limb_pain", "negated", {"site": "site_wrist", "laterality": "left"})],
+    ),
+    (
+        "18 pain affirmed stays affirmed",
+        "Patient: my left wrist has been aching since the fall.",
+        [("limb_pain", "present", {"site": "site_wrist", "laterality": "left"})],
+    ),
+    (
         "18 right as agreement is no side",
         "Doctor: which is worse the elbow or the wrist?\nPatient: right, the elbow mostly.",
         [("site_elbow", "present", {"laterality": None, "speaker": "clinician"})],

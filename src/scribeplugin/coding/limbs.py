@@ -245,6 +245,8 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
     facts = c.facts
     uncertain_sites = {f.site for f in facts.uncertain if f.site and f.category == "condition"}
     addressed = {f.site for f in _clinician_findings(facts) if f.site and f.from_assessment}
+    # "my left knee doesn't really hurt": a side whose pain is denied
+    denied = {(f.site, f.laterality) for f in facts.negated if f.concept == "limb_pain"}
     seen: set[tuple[str, str | None]] = set()
     for f in facts.limb:
         if f.concept != "limb_pain" or f.site is None:
@@ -253,8 +255,15 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
         if (f.site, side) in coded or any(s == f.site and side is None for s, _ in coded):
             continue
         if side == "bilateral":
-            # "both knees hurt" and the right knee's sprain coded: the left knee's pain is left
-            open_sides = [s for s in ("right", "left") if (f.site, s) not in coded]
+            # "both knees hurt" and the right knee's sprain coded: the left knee's pain is left;
+            # "both knees", then "my left knee doesn't really hurt": the right knee's
+            open_sides = [
+                s
+                for s in ("right", "left")
+                if (f.site, s) not in coded and (f.site, s) not in denied
+            ]
+            if not open_sides:
+                continue
             if len(open_sides) == 1:
                 side, side_ev = open_sides[0], []
         if f.site not in uncertain_sites and f.site not in addressed:

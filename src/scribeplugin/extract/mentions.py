@@ -154,6 +154,9 @@ class Mentions:
         self._not_a_symptom = k.regex("@NOT_A_SYMPTOM")
         self._resolved = resolved_literals(k)
         self._awaited = k.words("AWAITED")
+        self._denied_by = {
+            t.label: k.words_of(t.negated_by) for t in k.targets.values() if t.negated_by
+        }
         self._side_question = k.regex("@SIDE_QUESTION")
         self._side_answer = k.regex("@SIDE_ANSWER")
         self._plan = plan_literals(k)
@@ -244,6 +247,10 @@ class Mentions:
         )
         if raw.category == Category.cause and self._attribution.search(ent.text):
             raw.assess = True  # "coming from a kidney stone": the cue is inside the target
+        denied = self._denied_by.get(ent.label_)
+        if denied and any(t.lower_ in denied for t in ent):
+            raw.cats.add(NEG)  # "my left knee doesn't really hurt"
+            raw.cues.append("NEGATED_EXISTENCE:in its own words")
         self._base_assertion(raw, ent, unit, mods)
         return raw
 

@@ -202,6 +202,9 @@ class Target(_Model):
     veto: list[Veto] = []
     split: Split | None = None
     resolve: str | None = None
+    # words that, inside the match, deny it ("my knee doesn't really hurt"): ConText cannot
+    # reach a cue inside its target, so such a match is read as negated
+    negated_by: str | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -275,6 +275,8 @@ class _References:
                     "concept id, or has split or resolve)"
                 )
             yield from self._callback(where, "resolve", t.resolve)
+            if t.negated_by is not None:
+                yield from self._refs(where, t.negated_by, f"target {name} negated_by")
             if t.split is not None:
                 for cid in [*t.split.into, *t.split.first_after.values()]:
                     yield from self._concept_ref(where, cid, f"target {name} split")
