@@ -405,3 +405,13 @@ def test_a_side_whose_pain_is_denied_is_not_coded_from_both() -> None:
     sprain = f("sprain", 300, site="site_knee", laterality="right", from_assessment=True)
     assert sorted(codes(both, denied, sprain)) == ["S83.91XA"]  # Sprain of right knee, A
     assert sorted(codes(both, sprain)) == ["M25.562", "S83.91XA"]  # without the denial
+
+
+def test_an_effusion_does_not_explain_the_pain_of_its_site() -> None:
+    """A suspected tear (withheld, IV.H), an effusion the assessment names and the knee's pain:
+    the pain is coded beside the effusion, both signs, neither a diagnosis."""
+    tear = f("tear", 10, site="site_knee", laterality="right", assertion="possible",
+             from_assessment=True)  # fmt: skip
+    effusion = f("effusion", 60, site="site_knee", laterality="right", from_assessment=True)
+    pain = f("limb_pain", 200, site="site_knee", laterality="right", turn_index=2)
+    assert sorted(codes(tear, effusion, pain)) == ["M25.461", "M25.561"]

@@ -729,6 +729,11 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("limb_pain", "present", {"site": "site_wrist", "laterality": "left"})],
     ),
     (
+        "18 the pain with a site",
+        "Doctor: and how's the pain with your left ankle on a scale of one to ten",
+        [("limb_pain", "present", {"site": "site_ankle", "laterality": "left"})],
+    ),
+    (
         "18 right as agreement is no side",
         "Doctor: which is worse the elbow or the wrist?\nPatient: right, the elbow mostly.",
         [("site_elbow", "present", {"laterality": None, "speaker": "clinician"})],

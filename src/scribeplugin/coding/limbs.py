@@ -119,7 +119,8 @@ def limbs(c: Coder) -> None:
                 )
             )
             c.index_paths.setdefault(code, walked)
-        coded_sites.add((f.site, side))
+        if limb.explains_pain:
+            coded_sites.add((f.site, side))
     _drop_site_only(c)
     _drop_superseded(c, conditions)
     for site, code in signs:

@@ -114,6 +114,9 @@ class LimbCondition(BaseModel):
     sign_of: tuple[str, ...] = ()
     # what a careless coder might pick instead (lets the pitfall rules about them fire)
     naive: tuple[str, ...] = ()
+    # whether its code accounts for the pain of its site (a diagnosis does; an effusion, a sign
+    # like the pain itself, does not: both are coded when no diagnosis there is confirmed)
+    explains_pain: bool = True
 
     def route(
         self, site: str | None, structure: str | None, digit: str | None, side: str | None
