@@ -216,6 +216,16 @@ def test_a_systemic_condition_needs_no_site_but_spinal_arthritis_is_not_it() -> 
         ("M25.56", Wanted("bilateral"), "M25.561", []),  # no bilateral code: right and left
         ("G56.0", Wanted("bilateral"), "G56.03", []),  # a bilateral code exists
         ("S56.91", Wanted(), "S56.919A", ["laterality"]),
+        # pain of the whole foot or hand is no question of which toe or finger
+        ("M79.67", Wanted("right", whole=True), "M79.671", []),  # Pain in right foot
+        ("M79.67", Wanted(whole=True), "M79.673", ["laterality"]),  # Pain in unspecified foot
+        ("M79.64", Wanted("left", whole=True), "M79.642", []),  # Pain in left hand
+        ("M79.64", Wanted("left", digit="thumb", whole=True), "M79.642", []),  # at the thumb base
+        ("M79.67", Wanted("right"), "M79.671", ["digit"]),  # "pain" of a toe, which one?
+        # a named digit takes the digits' code: Pain in right toe(s), Pain in left finger(s)
+        ("M79.67", Wanted("right", digit="great"), "M79.674", []),
+        ("M79.64", Wanted("left", digit="index"), "M79.645", []),
+        ("M79.64", Wanted("left", digit="thumb"), "M79.642", ["digit"]),  # thumb: asked
     ],
 )
 def test_completion_in_the_tabular_list(
@@ -415,3 +425,23 @@ def test_an_effusion_does_not_explain_the_pain_of_its_site() -> None:
     effusion = f("effusion", 60, site="site_knee", laterality="right", from_assessment=True)
     pain = f("limb_pain", 200, site="site_knee", laterality="right", turn_index=2)
     assert sorted(codes(tear, effusion, pain)) == ["M25.461", "M25.561"]
+
+
+def test_foot_pain_is_the_foots_code_with_nothing_to_ask() -> None:
+    """ "Pain in my right foot", assessed: M79.671, not a query about which toe."""
+    got = codes(f("limb_pain", 10, site="site_foot", laterality="right", from_assessment=True))
+    assert list(got) == ["M79.671"]  # Pain in right foot
+    assert got["M79.671"].confident and not got["M79.671"].missing
+
+
+def test_a_withheld_systemic_diagnosis_codes_the_pain_the_clinician_took_up() -> None:
+    """ "It could've been gout" (withheld, IV.H) after "how long have you had that foot pain?":
+    the foot's pain is coded, its side asked for; without the withheld gout it is not."""
+    said = f("limb_pain", 10, site="site_foot", speaker="patient", turn_index=1)
+    asked = f("limb_pain", 90, site="site_foot", assertion="possible", in_question=True,
+              turn_index=2)  # fmt: skip
+    gout = f("gout", 400, assertion="possible", from_assessment=True, turn_index=6)
+    got = codes(said, asked, gout)
+    assert list(got) == ["M79.673"]  # Pain in unspecified foot
+    assert got["M79.673"].missing == ["laterality"]
+    assert codes(said, asked) == {}

@@ -734,6 +734,11 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("limb_pain", "present", {"site": "site_ankle", "laterality": "left"})],
     ),
     (
+        "18 could've been",
+        "Doctor: well it sounds like it could've been gout with your kidney disease.",
+        [("gout", "possible", {})],
+    ),
+    (
         "18 right as agreement is no side",
         "Doctor: which is worse the elbow or the wrist?\nPatient: right, the elbow mostly.",
         [("site_elbow", "present", {"laterality": None, "speaker": "clinician"})],

@@ -32,6 +32,7 @@ class Wanted:
     displaced: bool | None = None
     open_fracture: bool | None = None
     encounter: str = "A"  # A initial (active treatment), D subsequent, S sequela
+    whole: bool = False  # the whole part (foot, hand), none of its digits
 
 
 @dataclass(slots=True)
@@ -52,6 +53,7 @@ _DIGIT = re.compile(
     r"\b(thumb|index finger|middle finger|ring finger|little finger|great toe|lesser toes?|"
     r"unspecified finger|unspecified toe|other finger)\b"
 )
+_SOME_DIGITS = re.compile(r"\b(?:toe|finger)\(s\)")
 _DIGIT_VALUE = {
     "thumb": "thumb",
     "index finger": "index",
@@ -76,7 +78,9 @@ def side_of_description(d: str) -> str | None:
 
 def _digit(d: str) -> str | None:
     m = _DIGIT.search(d)
-    return _DIGIT_VALUE[m.group(1)] if m else None
+    if m:
+        return _DIGIT_VALUE[m.group(1)]
+    return "digits" if _SOME_DIGITS.search(d) else None  # "Pain in right toe(s)"
 
 
 def _displacement(d: str) -> str | None:
@@ -159,8 +163,15 @@ def _settle(
             return candidates, False  # coded right and left: see _bilateral_pair
         return keep("unspecified") or candidates, True
     if axis == "digit":
+        if wanted.whole and keep(None):
+            # "pain in my foot", "left hand pain at the thumb base": the part's own code
+            return keep(None), False
         if wanted.digit and keep(wanted.digit):
             return keep(wanted.digit), False
+        if wanted.digit and wanted.digit != "thumb" and keep("digits"):
+            # "pain in my big toe": "Pain in right toe(s)"; the thumb, which chapter 19 keeps
+            # apart from the fingers, stays a question rather than a guess
+            return keep("digits"), False
         return keep("unspecified", None) or candidates, True
     if axis == "displacement":
         # I.C.19.c: not stated as displaced or nondisplaced -> displaced. A fracture type with
@@ -188,7 +199,14 @@ def _bilateral_pair(
         one = complete(
             cs,
             stem,
-            Wanted(side, wanted.digit, wanted.displaced, wanted.open_fracture, wanted.encounter),
+            Wanted(
+                side,
+                wanted.digit,
+                wanted.displaced,
+                wanted.open_fracture,
+                wanted.encounter,
+                wanted.whole,
+            ),
         )
         pair += one.codes[:1]
     return pair if len(pair) == 2 else []

@@ -25,6 +25,7 @@ from scribeplugin.coding.complete import Wanted, complete, side_of_description
 from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.coding.injuries import encounter_of, visit_seventh
 from scribeplugin.coding.limb_places import side_of_site, turn_digit, where_ev
+from scribeplugin.concepts import concepts
 
 if TYPE_CHECKING:
     from scribeplugin.extract.findings import Finding
@@ -245,6 +246,14 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
     the clinician addresses."""
     facts = c.facts
     uncertain_sites = {f.site for f in facts.uncertain if f.site and f.category == "condition"}
+    if any(f.category == "condition" and _systemic(facts, f) for f in facts.uncertain):
+        # a systemic diagnosis withheld ("it could've been gout"): the pain it would explain is
+        # the pain of the sites the clinician takes up ("how long have you had that foot pain?")
+        uncertain_sites |= {
+            f.site
+            for f in (*facts.limb, *facts.uncertain)
+            if f.concept == "limb_pain" and f.site and f.speaker != "patient"
+        }
     addressed = {f.site for f in _clinician_findings(facts) if f.site and f.from_assessment}
     # "my left knee doesn't really hurt": a side whose pain is denied
     denied = {(f.site, f.laterality) for f in facts.negated if f.concept == "limb_pain"}
@@ -274,7 +283,8 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
             continue
         seen.add((f.site, side))
         category, walked = category_of(route, c.index)
-        done = complete(c.cs, category, Wanted(side=side, digit=DIGIT.get(f.digit or "")))
+        wanted = Wanted(side=side, digit=DIGIT.get(f.digit or ""), whole=route.whole)
+        done = complete(c.cs, category, wanted)
         path = "symptom_for_uncertain" if f.site in uncertain_sites else "limb_pain"
         for code in done.codes:
             c.out.append(
@@ -287,6 +297,17 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
                 )
             )
             c.index_paths.setdefault(code, walked)
+
+
+def _systemic(facts: Facts, f: Finding) -> bool:
+    """A limb condition of no one site (gout, rheumatoid arthritis, lupus)."""
+    known = concepts()
+    return (
+        f.concept in facts.knowledge.limb_conditions
+        and f.concept in known
+        and not known[f.concept].sited
+        and f.region is None
+    )
 
 
 def _clinician_findings(facts: Facts) -> Iterable[Finding]:

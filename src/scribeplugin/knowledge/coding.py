@@ -74,6 +74,9 @@ class Route(BaseModel):
     side: Literal["bilateral"] | None = None
     index: tuple[str, ...] = Field(min_length=1)
     code: str
+    # the code is the whole part's, not one of its digits' ("pain in right foot", M79.671, not
+    # "pain in right toe(s)"): the digit is then no open question
+    whole: bool = False
 
     @field_validator("code")
     @classmethod
