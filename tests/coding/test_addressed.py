@@ -76,3 +76,18 @@ def test_pain_down_the_leg_with_low_back_pain_is_the_careless_sciatica(
         "Doctor: Assessment: L4-L5 disc herniation with right L5 radiculopathy.\n"
     )
     assert any(c.startswith("M54.4") or c.startswith("M54.3") for c in naive(extractor, text))
+
+
+def test_back_pain_in_the_upper_back_beside_neck_pain_is_thoracic(
+    extractor: FindingExtractor,
+) -> None:
+    """ "Pain in your neck and your upper back", then "your back pain, neck pain": the neck's
+    pain and the thoracic spine's, not the neck's alone."""
+    text = (
+        "Doctor: Do you have pain anywhere?\n"
+        "Patient: Yes, up here and here, for years now.\n"
+        "Doctor: Okay, so in your neck and your upper back.\n"
+        "Doctor: Assessment: the back pain and the neck pain come from the posture at work; "
+        "we will start physical therapy.\n"
+    )
+    assert sorted(codes(extractor, text)) == ["M54.2", "M54.6"]  # Cervicalgia; thoracic spine

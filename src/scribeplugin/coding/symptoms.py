@@ -98,12 +98,13 @@ def symptoms(c: Coder) -> None:
     if has("neck_pain") and not neck_dx:
         out.append(Proposal(t.code("neck_pain"), "neck_pain", facts.get("neck_pain")[:1]))
         neck_dx = True
-    if has("back_pain") and not (low_back_dx or neck_dx or c.non_spinal or out):
+    if has("back_pain") and not (low_back_dx or c.non_spinal):
         if has("region_thoracic"):
-            out.append(
-                Proposal(t.code("thoracic_pain"), "thoracic_pain", facts.get("back_pain")[:1])
-            )
-        else:
+            # "back pain" where the visit names the upper back: thoracic, beside the neck's pain
+            # ("in your neck and your upper back") when that is coded too
+            ev = facts.get("back_pain")[:1]
+            out.append(Proposal(t.code("thoracic_pain"), "thoracic_pain", ev))
+        elif not (neck_dx or out):
             out.append(
                 Proposal(
                     t.code("back_pain_unspecified"),
