@@ -26,6 +26,7 @@ CATEGORY = {
     "right": Category.laterality,
     "left": Category.laterality,
     "bilateral": Category.laterality,
+    "structure_acl": Category.structure,
     "site_knee": Category.site,
     "digit_ring": Category.digit,
 }
@@ -445,3 +446,19 @@ def test_a_withheld_systemic_diagnosis_codes_the_pain_the_clinician_took_up() ->
     assert list(got) == ["M79.673"]  # Pain in unspecified foot
     assert got["M79.673"].missing == ["laterality"]
     assert codes(said, asked) == {}
+
+
+def test_a_withheld_tears_warnings_are_those_of_its_structure() -> None:
+    """A suspected ACL tear with the knee's pain coded: the cards' uncertain-diagnosis warning
+    for the ACL fires, the meniscus cards' do not (they name a structure not mentioned)."""
+    from scribeplugin.coding.facts import Facts
+    from scribeplugin.coding.ruleset import evaluate
+    from scribeplugin.config import Settings
+    from scribeplugin.corpus.rules import load_rules
+
+    tear = f("tear", 10, site="site_knee", structure="structure_acl", assertion="possible")
+    acl = f("structure_acl", 30, assertion="possible")
+    hits = {h.rule.id for h in evaluate(load_rules(Settings().corpus_dir), ["M25.561"],
+                                        Facts.of([tear, acl]))}  # fmt: skip
+    assert "s83-511a-uncertain-diagnosis" in hits
+    assert not hits & {"s83-241a-uncertain-diagnosis", "m23-221-uncertain-diagnosis"}
