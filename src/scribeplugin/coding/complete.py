@@ -31,7 +31,9 @@ class Wanted:
     digit: str | None = None  # thumb | index | middle | ring | little | great | lesser
     displaced: bool | None = None
     open_fracture: bool | None = None
-    encounter: str = "A"  # A initial (active treatment), D subsequent, S sequela
+    # A initial (active treatment), D subsequent (routine healing), G delayed healing,
+    # K nonunion, P malunion, S sequela
+    encounter: str = "A"
     whole: bool = False  # the whole part (foot, hand), none of its digits
 
 
@@ -51,7 +53,8 @@ class Completion:
 _SIDE = re.compile(r"\b(right|left|bilateral|unspecified)\b")
 _DIGIT = re.compile(
     r"\b(thumb|index finger|middle finger|ring finger|little finger|great toe|lesser toes?|"
-    r"unspecified finger|unspecified toe|other finger)\b"
+    r"unspecified finger|unspecified toe|other finger|"
+    r"(?:second|third|fourth|fifth|other|unspecified) metacarpal)\b"
 )
 _SOME_DIGITS = re.compile(r"\b(?:toe|finger)\(s\)")
 _DIGIT_VALUE = {
@@ -66,6 +69,13 @@ _DIGIT_VALUE = {
     "unspecified finger": "unspecified",
     "unspecified toe": "unspecified",
     "other finger": "other",
+    # a metacarpal is its finger's ("fifth metacarpal bone, right hand": the little finger's)
+    "second metacarpal": "index",
+    "third metacarpal": "middle",
+    "fourth metacarpal": "ring",
+    "fifth metacarpal": "little",
+    "other metacarpal": "other",
+    "unspecified metacarpal": "unspecified",
 }
 
 
@@ -84,25 +94,31 @@ def _digit(d: str) -> str | None:
 
 
 def _displacement(d: str) -> str | None:
-    if d.startswith("Nondisplaced"):
+    # the words before "fracture": "Nondisplaced fracture of ...", "Unspecified displaced
+    # fracture of surgical neck ..."
+    head = d.lower().partition("fracture")[0].split()
+    if "nondisplaced" in head:
         return "nondisplaced"
-    if d.startswith("Displaced"):
+    if "displaced" in head:
         return "displaced"
     return None
 
 
+_HEALING = (("nonunion", "K"), ("malunion", "P"), ("delayed healing", "G"))
+
+
 def _encounter(d: str) -> str | None:
-    """The 7th character's meaning, as far as this module settles it: A closed (or open) first
-    treatment, D routine healing, S sequela; other healing courses (G, K, P...) are not chosen
-    without their words."""
+    """The 7th character's meaning: A first treatment, D routine healing (or a later visit for
+    an injury that is no fracture), G delayed healing, K nonunion, P malunion, S sequela; with
+    "-open" for an open fracture's (B and C, E and F...)."""
     if d.endswith("sequela"):
         return "S"
+    kind = "-open" if "open fracture" in d else ""
     if "initial encounter" in d:
-        return "A-open" if "open fracture" in d else "A"
+        return "A" + kind
     if "subsequent encounter" in d:
-        if "fracture" in d and "routine healing" not in d:
-            return "D-other"
-        return "D-open" if "open fracture" in d else "D"
+        letter = next((k for words, k in _HEALING if words in d), "D")
+        return letter + kind
     return None
 
 
@@ -180,7 +196,7 @@ def _settle(
         return keep(value, None) or candidates, False
     if axis == "encounter":
         # Not stated as open -> closed (the plain A and D); healing other than routine needs its
-        # own words.
+        # own words (``phrases.fracture_nonunion``...).
         code = wanted.encounter + ("-open" if wanted.open_fracture else "")
         return keep(code) or keep(wanted.encounter) or candidates, False
     return candidates, False

@@ -16,6 +16,7 @@ site the knowledge has no route for gets no code, rather than a wrong one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -88,7 +89,15 @@ def limbs(c: Coder) -> None:
         key = (f.concept, f.site, f.structure, f.digit, side)
         if key in seen:
             continue
-        route = limb.route(f.site, f.structure, f.digit, side)
+        displaced = _displaced(facts, f)
+        route = limb.route(
+            f.site,
+            f.structure,
+            f.digit,
+            side,
+            _parts(facts, f, limb.parts),
+            nondisplaced=displaced is False,
+        )
         if route is None:
             continue  # a site the knowledge cannot code yet: no code rather than a wrong one
         if not sign:
@@ -97,11 +106,10 @@ def limbs(c: Coder) -> None:
         wanted = Wanted(
             side=side,
             digit=DIGIT.get(f.digit or ""),
-            displaced=_displaced(facts, f),
-            open_fracture=bool(
-                facts.knowledge.phrase("fracture_open").search(_around(facts.text, f))
-            ),
-            encounter=encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A",
+            displaced=displaced,
+            open_fracture=_stated(facts, f, "fracture_open"),
+            encounter=_healing(facts, f)
+            or (encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A"),
         )
         done = complete(c.cs, category, wanted)
         if sign:
@@ -319,6 +327,37 @@ def _clinician_findings(facts: Facts) -> Iterable[Finding]:
 
 def _around(text: str, f: Finding) -> str:
     return text[max(0, f.start - WINDOW) : f.end + WINDOW]
+
+
+def _parts(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
+    """The parts of the bone named near a fracture (``phrases.part_<part>``: "shaft",
+    "surgical neck"), of those its condition's routes tell apart."""
+    if not parts:
+        return frozenset()
+    around = _around(facts.text, f)
+    return frozenset(p for p in parts if facts.knowledge.phrase(f"part_{p}").search(around))
+
+
+_NOT_BEFORE = re.compile(r"\b(?:no|not|without|isn't|wasn't)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_HEALING = {"fracture_nonunion": "K", "fracture_malunion": "P", "fracture_delayed": "G"}
+
+
+def _stated(facts: Facts, f: Finding, phrase: str) -> bool:
+    """Whether the words of ``phrases.<phrase>`` are said, and not denied ("no open fracture",
+    "not a nonunion"), near the fracture."""
+    around = _around(facts.text, f)
+    return any(
+        not _NOT_BEFORE.search(around[: m.start()])
+        for m in facts.knowledge.phrase(phrase).finditer(around)
+    )
+
+
+def _healing(facts: Facts, f: Finding) -> str | None:
+    """A fracture's healing course other than routine (K nonunion, P malunion, G delayed), when
+    the words of one are said near it: a later visit's 7th character."""
+    if f.concept != "fracture":
+        return None
+    return next((k for phrase, k in _HEALING.items() if _stated(facts, f, phrase)), None)
 
 
 def _displaced(facts: Facts, f: Finding) -> bool | None:

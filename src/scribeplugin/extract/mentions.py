@@ -94,6 +94,9 @@ def _veto_tests(k: ExtractionKnowledge, veto: Veto) -> list[_Test]:
     if veto.next is not None:
         next_in = words(veto.next)
         tests.append(lambda e, p, n: n in next_in)
+    if veto.next_not is not None:
+        next_out = words(veto.next_not)
+        tests.append(lambda e, p, n: n not in next_out)
     if veto.text is not None:
         text = veto.text
         tests.append(lambda e, p, n: e.text.lower() == text)
@@ -111,6 +114,14 @@ def _veto_tests(k: ExtractionKnowledge, veto: Veto) -> list[_Test]:
     if veto.callback is not None:
         tests.append(callback("veto", veto.callback))
     return tests
+
+
+def _neighbours(ent: Span) -> tuple[str, str]:
+    """The words before and after a match (after: past one hyphen), lower case."""
+    doc = ent.doc
+    prev = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    after = ent.end + (ent.end < len(doc) and doc[ent.end].text in ("-", "–"))
+    return prev, doc[after].lower_ if after < len(doc) else ""
 
 
 def _in_unit(regex: re.Pattern[str], found: bool) -> _Test:
@@ -194,10 +205,7 @@ class Mentions:
     def read(self, ent: Span, unit: Unit, ui: int, mods: tuple[Any, ...] = ()) -> Raw | None:
         """The raw finding of one match, or None when it is not one."""
         label = ent.label_
-        doc = ent.doc
-        prev = doc[ent.start - 1].lower_ if ent.start > 0 else ""
-        after = ent.end + (ent.end < len(doc) and doc[ent.end].text in ("-", "–"))
-        nxt = doc[after].lower_ if after < len(doc) else ""
+        prev, nxt = _neighbours(ent)
         if self._vetoed(label, ent, prev, nxt, self._vetoes):
             return None
         resolve = self._resolve.get(label)
@@ -217,8 +225,13 @@ class Mentions:
         raw.needs_site = any(self._vetoed(lb, ent, prev, nxt, self._unsited) for lb in labels)
         return raw
 
-    def place(self, span: Span, unit: Unit, ui: int) -> Raw:
-        """A site, structure or digit named in a unit, read for where findings are."""
+    def place(self, span: Span, unit: Unit, ui: int) -> Raw | None:
+        """A site, structure or digit named in a unit, read for where findings are; None when
+        a veto of its target holds ("on the other hand", a lone "fourth" not before
+        "metacarpal")."""
+        prev, nxt = _neighbours(span)
+        if self._vetoed(span.label_, span, prev, nxt, self._vetoes):
+            return None
         concept = span.label_.lower()
         return Raw(
             concept,

@@ -162,9 +162,10 @@ class NlpPipeline:
                     continue
                 doc = self.run_context(doc)
                 if places is not None and any(e.label_ in self._sited_labels for e in doc.ents):
-                    places.extend(
-                        mentions.place(span, unit, ui) for span in self.places_matcher.spans(doc)
-                    )
+                    for span in self.places_matcher.spans(doc):
+                        place = mentions.place(span, unit, ui)
+                        if place is not None:
+                            places.append(place)
                 for ent in doc.ents:
                     mods = tuple(ent._.modifiers)
                     for span in mentions.split(ent):

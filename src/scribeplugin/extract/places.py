@@ -209,7 +209,9 @@ class Sites:
                 site = self.site_of.get(structure)
         if digit is not None:
             digit_site = self.site_of.get(digit)
-            if site is None or site in ("site_hand", "site_foot", digit_site):
+            if structure is not None and site in ("site_hand", "site_foot"):
+                pass  # "the fifth metacarpal": a bone of the hand, the little finger's ray
+            elif site is None or site in ("site_hand", "site_foot", digit_site):
                 site = digit_site
             else:
                 digit = None

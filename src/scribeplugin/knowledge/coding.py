@@ -77,6 +77,12 @@ class Route(BaseModel):
     # the code is the whole part's, not one of its digits' ("pain in right foot", M79.671, not
     # "pain in right toe(s)"): the digit is then no open question
     whole: bool = False
+    # the part of the bone a fracture is of ("shaft"): the route applies when the words of
+    # ``coding.phrases.part_<part>`` are read near the fracture
+    part: str | None = None
+    # the route applies only to a fracture described as nondisplaced (the index's
+    # "nondisplaced" subterm, a category of its own: S62.35- beside S62.32-)
+    nondisplaced: bool = False
 
     @field_validator("code")
     @classmethod
@@ -84,13 +90,21 @@ class Route(BaseModel):
         return _code_like(v)
 
     def matches(
-        self, site: str | None, structure: str | None, digit: str | None, side: str | None
+        self,
+        site: str | None,
+        structure: str | None,
+        digit: str | None,
+        side: str | None,
+        parts: frozenset[str] = frozenset(),
+        nondisplaced: bool = False,
     ) -> bool:
         return (
             (self.site is None or self.site == site)
             and (self.structure is None or self.structure == structure)
             and (self.digit is None or self.digit == digit)
             and (self.side is None or self.side == side)
+            and (self.part is None or self.part in parts)
+            and (not self.nondisplaced or nondisplaced)
         )
 
     @property
@@ -122,9 +136,27 @@ class LimbCondition(BaseModel):
     explains_pain: bool = True
 
     def route(
-        self, site: str | None, structure: str | None, digit: str | None, side: str | None
+        self,
+        site: str | None,
+        structure: str | None,
+        digit: str | None,
+        side: str | None,
+        parts: frozenset[str] = frozenset(),
+        nondisplaced: bool = False,
     ) -> Route | None:
-        return next((r for r in self.routes if r.matches(site, structure, digit, side)), None)
+        return next(
+            (
+                r
+                for r in self.routes
+                if r.matches(site, structure, digit, side, parts, nondisplaced)
+            ),
+            None,
+        )
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The bone parts its routes tell apart ("shaft", "neck"), in route order."""
+        return tuple(dict.fromkeys(r.part for r in self.routes if r.part))
 
 
 class Limbs(BaseModel):

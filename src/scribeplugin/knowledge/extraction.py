@@ -162,6 +162,7 @@ class Veto(_Model):
     previous: str | None = None  # the word before is one of these
     previous_not: str | None = None  # the word before is none of these
     next: str | None = None  # the word after (past one hyphen) is one of these
+    next_not: str | None = None  # the word after (past one hyphen) is none of these
     text: str | None = None  # the match is this (lower case)
     starts_with: str | None = None
     ends_with: str | None = None

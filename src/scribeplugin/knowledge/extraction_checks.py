@@ -305,7 +305,7 @@ class _References:
         concept = self.k.concepts.get(name)
         if veto.unsited and (concept is None or not concept.sited):
             yield where.issue(f"{what}: unsited is for the targets of sited concepts")
-        for words in (veto.previous, veto.previous_not, veto.next):
+        for words in (veto.previous, veto.previous_not, veto.next, veto.next_not):
             if words is not None:
                 yield from self._refs(where, words, what)
         for ref in [*veto.unit_matches, *veto.unit_lacks]:

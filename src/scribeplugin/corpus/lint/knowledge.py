@@ -72,6 +72,16 @@ def check_coding_knowledge(
         if not is_concept(concept):
             file, _, line = k.origin[tag].rpartition(":")
             yield Problem(file, int(line), f"coding knowledge {tag}: unknown concept {concept!r}")
+    for c, limb in k.limb_conditions.items():
+        for part in limb.parts:
+            if f"part_{part}" not in k.phrases:
+                file, _, line = k.origin[f"limb_conditions:{c}"].rpartition(":")
+                yield Problem(
+                    file,
+                    int(line),
+                    f"coding knowledge limb_conditions:{c}: route part {part!r} needs the word "
+                    f"list coding.phrases.part_{part}",
+                )
     yield from _check_routes(k, alphabetic)
 
 

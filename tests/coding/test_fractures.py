@@ -1,0 +1,177 @@
+"""Fractures of the limbs, from words to codes on the real extractor (coding/limbs.py,
+coding/complete.py and the ``fracture`` routes of corpus/knowledge/coding/limbs.yaml).
+
+A coder reads three more things of a fracture than of a sprain: which part of the bone (the
+Alphabetic Index's subterm: "Fracture, clavicle, shaft"), which metacarpal (its finger, in the
+code's 6th character), and the course of healing (the 7th character: K nonunion, P malunion).
+Each test is a synthetic sentence written for the rule; each expected code is checked against
+its tabular description, so a test fails if the code means something else.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scribeplugin.codeset import get_codeset
+from scribeplugin.coding.analysis import Analysis
+from scribeplugin.coding.facts import Proposal
+from scribeplugin.extract.findings import FindingExtractor
+
+
+@pytest.fixture(scope="module")
+def extractor() -> FindingExtractor:
+    return FindingExtractor()
+
+
+def coded(extractor: FindingExtractor, text: str) -> dict[str, Proposal]:
+    return {p.code: p for p in Analysis.of(extractor.extract(text), get_codeset(), text).proposals}
+
+
+def described(code: str) -> str:
+    return get_codeset().lookup(code).description
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "meaning"),
+    [
+        (
+            "Assessment: closed fracture of the shaft of the right fifth metacarpal.",
+            "S62.326A",
+            "Displaced fracture of shaft of fifth metacarpal bone, right hand",
+        ),
+        (
+            "Assessment: nondisplaced fracture of the shaft of the left 4th metacarpal.",
+            "S62.355A",
+            "Nondisplaced fracture of shaft of fourth metacarpal bone, left hand",
+        ),
+        (
+            "Assessment: boxer's fracture, neck of the right fifth metacarpal.",
+            "S62.336A",
+            "Displaced fracture of neck of fifth metacarpal bone, right hand",
+        ),
+        (
+            "Assessment: fracture of the right second metacarpal.",
+            "S62.300A",
+            "Unspecified fracture of second metacarpal bone, right hand",
+        ),
+        (
+            "Assessment: fracture of the shaft of the left first metacarpal.",
+            "S62.242A",
+            "Displaced fracture of shaft of first metacarpal bone, left hand",
+        ),
+        (
+            "Assessment: fracture of the middle third of the right clavicle.",
+            "S42.021A",
+            "Displaced fracture of shaft of right clavicle",
+        ),
+        (
+            "Assessment: fracture of the lateral end of the left clavicle.",
+            "S42.032A",
+            "Displaced fracture of lateral end of left clavicle",
+        ),
+        (
+            "Assessment: nondisplaced fracture of the right scaphoid waist.",
+            "S62.024A",
+            "Nondisplaced fracture of middle third of navicular [scaphoid] bone of right wrist",
+        ),
+        (
+            "Assessment: fracture of the surgical neck of the left humerus.",
+            "S42.212A",
+            "Unspecified displaced fracture of surgical neck of left humerus",
+        ),
+        (
+            "Assessment: fracture of the left scapular body.",
+            "S42.112A",
+            "Displaced fracture of body of scapula, left shoulder",
+        ),
+        (
+            "Assessment: closed Colles fracture of the right radius.",
+            "S52.531A",
+            "Colles' fracture of right radius",
+        ),
+        (
+            "Assessment: Smith's fracture of the left distal radius.",
+            "S52.542A",
+            "Smith's fracture of left radius",
+        ),
+    ],
+)
+def test_a_fracture_is_coded_by_its_bone_part_and_finger(
+    extractor: FindingExtractor, sentence: str, code: str, meaning: str
+) -> None:
+    got = coded(extractor, f"Doctor: {sentence}\n")
+    assert list(got) == [code], got
+    assert described(code).startswith(meaning)
+    assert got[code].confident, got[code].missing
+
+
+def test_a_bone_whose_part_is_not_said_takes_the_unspecified_part(
+    extractor: FindingExtractor,
+) -> None:
+    """Not a guess at the shaft: "Fracture, clavicle" leads to the unspecified part."""
+    got = coded(extractor, "Doctor: Assessment: fracture of the right clavicle.\n")
+    assert list(got) == ["S42.001A"]  # Fracture of unspecified part of right clavicle
+
+
+def test_a_metacarpal_not_named_is_not_guessed(extractor: FindingExtractor) -> None:
+    """The codes of the shaft name the metacarpal. Without it, the unspecified metacarpal and a
+    question; once the first listed (the second metacarpal) was coded for any metacarpal."""
+    got = coded(extractor, "Doctor: Assessment: fracture of a metacarpal shaft, right hand.\n")
+    assert list(got) == ["S62.329A"]  # Displaced fracture of shaft of unspecified metacarpal
+    assert "digit" in got["S62.329A"].missing
+
+
+def test_an_ordinal_names_a_finger_only_before_metacarpal(extractor: FindingExtractor) -> None:
+    """ "the fourth and fifth ribs" names no finger: the scapula's fracture takes no ring
+    finger from it (the lone ordinal's veto holds for the places read around a finding too)."""
+    text = (
+        "Doctor: Assessment: fracture of the body of the right scapula and fractures of the "
+        "right fourth and fifth ribs.\n"
+    )
+    got = coded(extractor, text)
+    assert "S42.111A" in got  # Displaced fracture of body of scapula, right shoulder
+    assert not [c for c in got if c.startswith("S62")]
+
+
+def test_a_physicians_name_is_no_smith_fracture(extractor: FindingExtractor) -> None:
+    text = "Doctor: Dr. Smith saw the fracture of your right wrist yesterday. Assessment: same.\n"
+    got = coded(extractor, text)
+    assert not [c for c in got if c.startswith("S52.54")], got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "course"),
+    [
+        (
+            "Six months on, the CT shows the right clavicle shaft fracture has not healed. "
+            "Assessment: nonunion of the right clavicle shaft fracture.",
+            "S42.021K",
+            "subsequent encounter for fracture with nonunion",
+        ),
+        (
+            "Your right Colles fracture from last year healed crooked. Assessment: malunion of "
+            "the Colles fracture of the right radius.",
+            "S52.531P",
+            "subsequent encounter for closed fracture with malunion",
+        ),
+        (
+            "The bone came through the skin. Assessment: open Colles fracture of the right radius.",
+            "S52.531B",
+            "initial encounter for open fracture type I or II",
+        ),
+    ],
+)
+def test_the_healing_course_and_an_open_wound_set_the_seventh_character(
+    extractor: FindingExtractor, sentence: str, code: str, course: str
+) -> None:
+    got = coded(extractor, f"Doctor: {sentence}\n")
+    assert code in got, got
+    assert course in described(code)
+
+
+def test_a_denied_open_fracture_is_closed(extractor: FindingExtractor) -> None:
+    text = (
+        "Doctor: The skin is intact, this is not an open fracture. Assessment: Colles fracture "
+        "of the right radius.\n"
+    )
+    assert list(coded(extractor, text)) == ["S52.531A"]
