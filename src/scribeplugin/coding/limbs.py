@@ -124,7 +124,7 @@ def limbs(c: Coder) -> None:
                     [f, *where_ev(facts, f), *digit_ev, *side_ev],
                     confident=not done.missing,
                     missing=list(done.missing),
-                    naive=list(limb.naive),
+                    naive=[*limb.naive, *route.naive],
                 )
             )
             c.index_paths.setdefault(code, walked)
@@ -330,12 +330,12 @@ def _around(text: str, f: Finding) -> str:
 
 
 def _parts(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
-    """The parts of the bone named near a fracture (``phrases.part_<part>``: "shaft",
-    "surgical neck"), of those its condition's routes tell apart."""
+    """The parts (or kinds) named, and not denied, near a finding (``phrases.part_<part>``: a
+    fracture's "shaft", a rotator cuff tear's "full-thickness"), of those its condition's
+    routes tell apart."""
     if not parts:
         return frozenset()
-    around = _around(facts.text, f)
-    return frozenset(p for p in parts if facts.knowledge.phrase(f"part_{p}").search(around))
+    return frozenset(p for p in parts if _stated(facts, f, f"part_{p}"))
 
 
 _NOT_BEFORE = re.compile(r"\b(?:no|not|without|isn't|wasn't)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)

@@ -83,6 +83,14 @@ class Route(BaseModel):
     # the route applies only to a fracture described as nondisplaced (the index's
     # "nondisplaced" subterm, a category of its own: S62.35- beside S62.32-)
     nondisplaced: bool = False
+    # what a careless coder picks instead on this route (M75.1- for a traumatic cuff tear):
+    # lets the pitfall rules about it fire
+    naive: tuple[str, ...] = ()
+
+    @field_validator("naive")
+    @classmethod
+    def _naive(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_code_like(c) for c in v)
 
     @field_validator("code")
     @classmethod
@@ -359,7 +367,8 @@ class CodingKnowledge:
         for site, route in self.pain.items():
             yield route.code, self.origin[f"pain:{site}"]
         for concept, limb in self.limb_conditions.items():
-            for code in [*(r.code for r in limb.routes), *limb.naive]:
+            routed = [c for r in limb.routes for c in (r.code, *r.naive)]
+            for code in [*routed, *limb.naive]:
                 yield code, self.origin[f"limb_conditions:{concept}"]
 
     def routes(self) -> Iterable[tuple[Route, str]]:

@@ -1,0 +1,95 @@
+"""Tears and tendinitis of the shoulder by their kind, on the real extractor: the Alphabetic
+Index's subterms a coder walks ("Tear, rotator cuff, nontraumatic, complete"; "Tendinitis,
+calcific, shoulder"), read near the finding (``coding.phrases.part_*``) unless denied.
+
+Synthetic sentences; each expected code is checked against its tabular description.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scribeplugin.codeset import get_codeset
+from scribeplugin.coding.analysis import Analysis
+from scribeplugin.coding.facts import Proposal
+from scribeplugin.extract.findings import FindingExtractor
+
+
+@pytest.fixture(scope="module")
+def extractor() -> FindingExtractor:
+    return FindingExtractor()
+
+
+def coded(extractor: FindingExtractor, text: str) -> dict[str, Proposal]:
+    return {p.code: p for p in Analysis.of(extractor.extract(text), get_codeset(), text).proposals}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "meaning"),
+    [
+        (
+            "Assessment: full-thickness rotator cuff tear of the right shoulder, degenerative.",
+            "M75.121",
+            "Complete rotator cuff tear or rupture of right shoulder, not specified as traumatic",
+        ),
+        (
+            "Assessment: partial-thickness tear of the left rotator cuff.",
+            "M75.112",
+            "Incomplete rotator cuff tear or rupture of left shoulder, not specified as traumatic",
+        ),
+        (
+            "Assessment: rotator cuff tear of the right shoulder.",
+            "M75.101",
+            "Unspecified rotator cuff tear or rupture of right shoulder, not specified as",
+        ),
+        (
+            "Assessment: rotator cuff tear of the right shoulder from the fall on Sunday.",
+            "S46.011A",
+            "Strain of muscle(s) and tendon(s) of the rotator cuff of right shoulder",
+        ),
+        (
+            "Assessment: calcific tendinitis of the left shoulder.",
+            "M75.32",
+            "Calcific tendinitis of left shoulder",
+        ),
+        (
+            "Assessment: bicipital tendinitis of the right shoulder.",
+            "M75.21",
+            "Bicipital tendinitis, right shoulder",
+        ),
+    ],
+)
+def test_a_tear_or_tendinitis_is_coded_by_its_kind(
+    extractor: FindingExtractor, sentence: str, code: str, meaning: str
+) -> None:
+    got = coded(extractor, f"Doctor: {sentence}\n")
+    assert list(got) == [code], got
+    assert get_codeset().lookup(code).description.startswith(meaning)
+
+
+def test_a_denied_extent_is_not_read(extractor: FindingExtractor) -> None:
+    """ "not a full-thickness tear": the extent is denied, so the tear is not complete."""
+    text = (
+        "Doctor: The MRI shows this is not a full-thickness tear. Assessment: rotator cuff tear "
+        "of the right shoulder.\n"
+    )
+    assert list(coded(extractor, text)) == ["M75.101"]
+
+
+def test_a_wound_check_after_repair_is_a_later_encounter(extractor: FindingExtractor) -> None:
+    text = (
+        "Doctor: Two weeks after the repair of your right rotator cuff tear from the fall. "
+        "Routine wound check. Assessment: traumatic rotator cuff tear of the right shoulder, "
+        "healing after repair.\n"
+    )
+    assert list(coded(extractor, text)) == ["S46.011D"]  # subsequent encounter
+
+
+def test_a_traumatic_tear_names_the_code_a_careless_coder_picks(
+    extractor: FindingExtractor,
+) -> None:
+    """The pitfall rule "M75.1 excludes traumatic tears" fires on the naive M75.1- code the
+    traumatic route names, since the engine itself codes S46.01-."""
+    got = coded(extractor, "Doctor: Assessment: traumatic rotator cuff tear, right shoulder.\n")
+    assert list(got) == ["S46.011A"]
+    assert "M75.101" in got["S46.011A"].naive
