@@ -109,3 +109,21 @@ def test_callbacks_declared_are_implemented() -> None:
     from scribeplugin.extract.callbacks import REGISTRY
 
     assert {k: set(v) for k, v in REGISTRY.items()} == {k: set(v) for k, v in CALLBACKS.items()}
+
+
+@pytest.mark.parametrize(
+    ("stated", "walked", "given"),
+    [
+        ("S83.41-", "S83.41-", True),
+        ("S83.00-", "S83.006", True),  # the index's unspecified code, completed in the tabular
+        ("S83.0-", "S83.006", False),  # more than one character above: not the index's route
+        ("S83.01-", "S83.006", False),  # a sibling
+        ("M10.9", "M10.9", True),
+    ],
+)
+def test_a_route_is_given_by_the_index_code_or_the_unspecified_one_below(
+    stated: str, walked: str, given: bool
+) -> None:
+    from scribeplugin.knowledge.coding import Route
+
+    assert Route(index=("Dislocation", "patella"), code=stated).given_by(walked) is given

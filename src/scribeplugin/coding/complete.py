@@ -35,6 +35,7 @@ class Wanted:
     # K nonunion, P malunion, S sequela
     encounter: str = "A"
     whole: bool = False  # the whole part (foot, hand), none of its digits
+    subluxation: bool = False  # a joint partly out ("subluxation"), not wholly ("dislocation")
 
 
 @dataclass(slots=True)
@@ -122,12 +123,20 @@ def _encounter(d: str) -> str | None:
     return None
 
 
+def _luxation(d: str) -> str | None:
+    low = d.lower()
+    if "subluxation" in low:
+        return "subluxation"
+    return "dislocation" if "dislocation" in low else None
+
+
 Axis = tuple[str, Callable[[str], str | None]]
 # The digit first: a code for an unspecified finger names no side.
 AXES: tuple[Axis, ...] = (
     ("digit", _digit),
     ("laterality", side_of_description),
     ("displacement", _displacement),
+    ("luxation", _luxation),
     ("encounter", _encounter),
 )
 
@@ -194,6 +203,10 @@ def _settle(
         # no displacement axis of its own ("Unspecified fracture of ...") stays a candidate.
         value = "nondisplaced" if wanted.displaced is False else "displaced"
         return keep(value, None) or candidates, False
+    if axis == "luxation":
+        # the finding's own word says which: "subluxed" or "dislocated"
+        value = "subluxation" if wanted.subluxation else "dislocation"
+        return keep(value, None) or candidates, False
     if axis == "encounter":
         # Not stated as open -> closed (the plain A and D); healing other than routine needs its
         # own words (``phrases.fracture_nonunion``...).
@@ -222,6 +235,7 @@ def _bilateral_pair(
                 wanted.open_fracture,
                 wanted.encounter,
                 wanted.whole,
+                wanted.subluxation,
             ),
         )
         pair += one.codes[:1]

@@ -59,10 +59,10 @@ def category_of(route: Route, index: IndexLookup | None) -> tuple[str, str | Non
     if index is not None:
         hit = index.lookup(*route.index)
         code = getattr(hit, "code", None)
-        if code and code.rstrip("-").rstrip(".") == route.code.rstrip("-").rstrip("."):
+        if code and route.given_by(code):
             # the entry's path names its chunk in the index ("Sprain > knee > ...")
             entry = getattr(hit, "entry", None)
-            return code, entry.path_text if entry is not None else None
+            return route.code, entry.path_text if entry is not None else None
     return route.code, None
 
 
@@ -110,6 +110,7 @@ def limbs(c: Coder) -> None:
             open_fracture=_stated(facts, f, "fracture_open"),
             encounter=_healing(facts, f)
             or (encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A"),
+            subluxation=bool(facts.knowledge.phrase("subluxation").search(f.text)),
         )
         done = complete(c.cs, category, wanted)
         if sign:

@@ -119,6 +119,14 @@ class Route(BaseModel):
     def path(self) -> str:
         return " > ".join(self.index)
 
+    def given_by(self, walked: str) -> bool:
+        """Whether the index's code for the path is the route's: the same, or the unspecified
+        code one character below it ("Dislocation, patella": S83.006), which the tabular list
+        completes from the route's category (S83.00-: the right or left patella) as a coder
+        does."""
+        got, stated = walked.rstrip("-").rstrip("."), self.code.rstrip("-").rstrip(".")
+        return got == stated or (got.startswith(stated) and len(got) == len(stated) + 1)
+
 
 class LimbCondition(BaseModel):
     """A condition of a limb: its routes, most specific first, and whether it is an injury (its

@@ -97,7 +97,7 @@ def _check_routes(k: CodingKnowledge, alphabetic: AlphabeticIndex | None) -> Ite
     for tag, r in routes:
         hit = alphabetic.lookup(*r.index)
         got = hit.code if hit is not None else None
-        if got is None or _stem(got) != _stem(r.code):
+        if got is None or not r.given_by(got):
             file, _, line = k.origin[tag].rpartition(":")
             path = " > ".join(r.index)
             yield Problem(

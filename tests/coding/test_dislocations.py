@@ -1,0 +1,97 @@
+"""Dislocations of the limbs, on the real extractor: the joint, the way it went out (the
+shoulder's anterior, posterior or inferior codes; the patella's lateral), partly or wholly out
+(the codes' "subluxation" or "dislocation", by the finding's own word), recurrent without a new
+injury (chapter 13, no 7th character), and an acromioclavicular separation by its displacement.
+
+Synthetic sentences; each expected code is checked against its tabular description.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scribeplugin.codeset import get_codeset
+from scribeplugin.coding.analysis import Analysis
+from scribeplugin.coding.facts import Proposal
+from scribeplugin.extract.findings import FindingExtractor
+
+
+@pytest.fixture(scope="module")
+def extractor() -> FindingExtractor:
+    return FindingExtractor()
+
+
+def coded(extractor: FindingExtractor, text: str) -> dict[str, Proposal]:
+    return {p.code: p for p in Analysis.of(extractor.extract(text), get_codeset(), text).proposals}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "meaning"),
+    [
+        (
+            "Assessment: anterior dislocation of the right shoulder, reduced in the ED.",
+            "S43.014A",
+            "Anterior dislocation of right humerus, initial encounter",
+        ),
+        (
+            "Assessment: anterior subluxation of the left shoulder.",
+            "S43.012A",
+            "Anterior subluxation of left humerus, initial encounter",
+        ),
+        (
+            "Assessment: posterior dislocation of the left shoulder after the seizure.",
+            "S43.025A",
+            "Posterior dislocation of left humerus, initial encounter",
+        ),
+        (
+            "Assessment: dislocation of the right shoulder.",
+            "S43.004A",
+            "Unspecified dislocation of right shoulder joint, initial encounter",
+        ),
+        (
+            "Assessment: recurrent dislocation of the right shoulder, no new injury.",
+            "M24.411",
+            "Recurrent dislocation, right shoulder",
+        ),
+        (
+            "Assessment: lateral dislocation of the left patella, reduced.",
+            "S83.015A",
+            "Lateral dislocation of left patella, initial encounter",
+        ),
+        (
+            "Assessment: dislocation of the right kneecap.",
+            "S83.004A",
+            "Unspecified dislocation of right patella, initial encounter",
+        ),
+        (
+            "Assessment: type 3 AC joint separation of the right shoulder.",
+            "S43.121A",
+            "Dislocation of right acromioclavicular joint, 100%-200% displacement, initial",
+        ),
+    ],
+)
+def test_a_dislocation_is_coded_by_joint_direction_and_extent(
+    extractor: FindingExtractor, sentence: str, code: str, meaning: str
+) -> None:
+    got = coded(extractor, f"Doctor: {sentence}\n")
+    assert list(got) == [code], got
+    assert get_codeset().lookup(code).description.startswith(meaning)
+
+
+def test_a_healing_visit_for_a_dislocation_is_a_later_encounter(
+    extractor: FindingExtractor,
+) -> None:
+    text = (
+        "Doctor: Routine follow-up visit three weeks after the dislocation. Assessment: anterior "
+        "dislocation of the right shoulder, healing as expected.\n"
+    )
+    assert list(coded(extractor, text)) == ["S43.014D"]
+
+
+def test_an_ac_separation_is_the_ac_joints_dislocation(extractor: FindingExtractor) -> None:
+    """ "AC separation" names the joint inside the dislocation's own words; a lone "AC" elsewhere
+    names no joint, and an acromioclavicular sprain stays a sprain."""
+    text = "Doctor: Assessment: right AC separation, about 100 percent displaced. Sling.\n"
+    assert list(coded(extractor, text)) == ["S43.121A"]
+    sprain = "Doctor: Assessment: right acromioclavicular sprain. Sling.\n"
+    assert list(coded(extractor, sprain)) == ["S43.51XA"]  # Sprain of right AC joint
