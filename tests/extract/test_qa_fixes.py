@@ -739,6 +739,31 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("gout", "possible", {})],
     ),
     (
+        "19 a blood test named after a disease is no disease",
+        "Doctor: we'll check the CRP, the ESR and the rheumatoid factor for your stiff back.",
+        [("rheumatoid_arthritis", "absent", {})],
+    ),
+    (
+        "19 persistence is no negation",
+        "Doctor: the stiffness doesn't go away for an hour, so this is rheumatoid arthritis.",
+        [("rheumatoid_arthritis", "present", {})],
+    ),
+    (
+        "19 symptoms that point towards a diagnosis",
+        "Doctor: all of your symptoms point towards gout in that big toe.",
+        [("gout", "possible", {})],
+    ),
+    (
+        "19 sounds more like is a leaning",
+        "Doctor: it sounds more like rheumatoid arthritis, we will run the blood tests.",
+        [("rheumatoid_arthritis", "possible", {})],
+    ),
+    (
+        "19 sounds like stays the clinician's assessment",
+        "Doctor: it sounds like rheumatoid arthritis, and we will start methotrexate.",
+        [("rheumatoid_arthritis", "present", {})],
+    ),
+    (
         "18 right as agreement is no side",
         "Doctor: which is worse the elbow or the wrist?\nPatient: right, the elbow mostly.",
         [("site_elbow", "present", {"laterality": None, "speaker": "clinician"})],
