@@ -1,6 +1,7 @@
-"""Tears and tendinitis of the shoulder by their kind, on the real extractor: the Alphabetic
-Index's subterms a coder walks ("Tear, rotator cuff, nontraumatic, complete"; "Tendinitis,
-calcific, shoulder"), read near the finding (``coding.phrases.part_*``) unless denied.
+"""Tears, tendinitis and bursitis by their kind, on the real extractor: the Alphabetic Index's
+subterms a coder walks ("Tear, rotator cuff, nontraumatic, complete"; "Tendinitis, calcific,
+shoulder"; "Bursitis, infective, elbow"), read near the finding (``coding.phrases.part_*``)
+unless denied or doubted.
 
 Synthetic sentences; each expected code is checked against its tabular description.
 """
@@ -93,3 +94,19 @@ def test_a_traumatic_tear_names_the_code_a_careless_coder_picks(
     got = coded(extractor, "Doctor: Assessment: traumatic rotator cuff tear, right shoulder.\n")
     assert list(got) == ["S46.011A"]
     assert "M75.101" in got["S46.011A"].naive
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code"),
+    [
+        # Infective bursitis of left elbow
+        ("Assessment: septic olecranon bursitis of the left elbow, on antibiotics.", "M71.122"),
+        # Prepatellar bursitis, right knee: the infection is only possible, the culture pending
+        ("Assessment: prepatellar bursitis of the right knee, possible septic bursitis.", "M70.41"),
+        ("Assessment: prepatellar bursitis of the right knee, not infected.", "M70.41"),
+    ],
+)
+def test_a_bursitis_is_infective_only_when_the_clinician_says_so(
+    extractor: FindingExtractor, sentence: str, code: str
+) -> None:
+    assert list(coded(extractor, f"Doctor: {sentence}\n")) == [code]

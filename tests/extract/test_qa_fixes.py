@@ -764,6 +764,26 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("rheumatoid_arthritis", "present", {})],
     ),
     (
+        "19 a hedged guess",
+        "Doctor: so you may have some sort of lumbar radiculopathy, we'll get an MRI.",
+        [("radiculopathy", "possible", {})],
+    ),
+    (
+        "19 the second of two guesses",
+        "Doctor: maybe a sacral nerve problem, or like a lower lumbar radiculopathy.",
+        [("radiculopathy", "possible", {})],
+    ),
+    (
+        "19 infra patellar is not the kneecap",
+        "Doctor: it is an infra patellar bursitis of the right knee.",
+        [("bursitis", "present", {"site": "site_knee", "structure": None})],
+    ),
+    (
+        "19 a general statement is not this patient's",
+        "Doctor: there is a common fracture that can happen to the wrist when you fall.",
+        [("fracture", "possible", {})],
+    ),
+    (
         "18 right as agreement is no side",
         "Doctor: which is worse the elbow or the wrist?\nPatient: right, the elbow mostly.",
         [("site_elbow", "present", {"laterality": None, "speaker": "clinician"})],

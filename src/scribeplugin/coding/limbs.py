@@ -339,16 +339,21 @@ def _parts(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(p for p in parts if _stated(facts, f, f"part_{p}"))
 
 
-_NOT_BEFORE = re.compile(r"\b(?:no|not|without|isn't|wasn't)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+# Words that deny or doubt what follows them: "not an open fracture", "possible septic bursitis"
+_DOUBTED_BEFORE = re.compile(
+    r"\b(?:no|not|without|isn't|wasn't|possibl[ey]|probabl[ey]|maybe|might|may|suspected|"
+    r"suspect|concern(?:ed)? for|rule out|question of)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
 _HEALING = {"fracture_nonunion": "K", "fracture_malunion": "P", "fracture_delayed": "G"}
 
 
 def _stated(facts: Facts, f: Finding, phrase: str) -> bool:
-    """Whether the words of ``phrases.<phrase>`` are said, and not denied ("no open fracture",
-    "not a nonunion"), near the fracture."""
+    """Whether the words of ``phrases.<phrase>`` are said, and neither denied nor doubted ("no
+    open fracture", "possible septic bursitis"), near the finding."""
     around = _around(facts.text, f)
     return any(
-        not _NOT_BEFORE.search(around[: m.start()])
+        not _DOUBTED_BEFORE.search(around[: m.start()])
         for m in facts.knowledge.phrase(phrase).finditer(around)
     )
 
