@@ -779,6 +779,16 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("bursitis", "present", {"site": "site_knee", "structure": None})],
     ),
     (
+        "19 a fracture that has healed is past",
+        "Doctor: the left elbow is stiff, but that fracture appears to have healed very well.",
+        [("fracture", "historical", {})],
+    ),
+    (
+        "19 operated on before this visit",
+        "Doctor: and we did an ORIF on his fracture dislocation of the left elbow last year.",
+        [("dislocation", "historical", {}), ("fracture", "historical", {})],
+    ),
+    (
         "19 a general statement is not this patient's",
         "Doctor: there is a common fracture that can happen to the wrist when you fall.",
         [("fracture", "possible", {})],
