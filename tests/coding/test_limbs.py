@@ -72,6 +72,16 @@ def test_both_knees_have_a_bilateral_code() -> None:
     ]
 
 
+def test_arthritis_of_both_knees_explains_the_pain_of_either() -> None:
+    """The pain of the left knee is part of the bilateral osteoarthritis (M17.0), as the left
+    knee's own osteoarthritis would explain it: no M25.562 beside it."""
+    got = codes(
+        f("osteoarthritis", 10, site="site_knee", laterality="bilateral", from_assessment=True),
+        f("limb_pain", 200, site="site_knee", laterality="left", from_assessment=True),
+    )
+    assert list(got) == ["M17.0"]
+
+
 def test_a_side_nobody_states_is_unspecified_and_asked_for() -> None:
     got = codes(f("osteoarthritis", 10, site="site_knee"))
     assert list(got) == ["M17.10"]  # Unilateral primary osteoarthritis, unspecified knee

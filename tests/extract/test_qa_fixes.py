@@ -789,6 +789,16 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("dislocation", "historical", {}), ("fracture", "historical", {})],
     ),
     (
+        "19 a candidate for a procedure has not had it",
+        "Doctor: I think you'd be a good candidate for knee replacements.",
+        [("joint_replacement", "possible", {})],
+    ),
+    (
+        "19 the back of the neck said haltingly",
+        "Patient: I get pain at the back in the front of my neck when I do that.",
+        [("back_pain", "absent", {})],
+    ),
+    (
         "19 a general statement is not this patient's",
         "Doctor: there is a common fracture that can happen to the wrist when you fall.",
         [("fracture", "possible", {})],

@@ -271,7 +271,11 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
         if f.concept != "limb_pain" or f.site is None:
             continue
         side, side_ev = side_of_site(facts, f)
-        if (f.site, side) in coded or any(s == f.site and side is None for s, _ in coded):
+        if (
+            (f.site, side) in coded
+            or (f.site, "bilateral") in coded  # osteoarthritis of both knees explains either's
+            or any(s == f.site and side is None for s, _ in coded)
+        ):
             continue
         if side == "bilateral":
             # "both knees hurt" and the right knee's sprain coded: the left knee's pain is left;
