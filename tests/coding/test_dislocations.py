@@ -95,3 +95,19 @@ def test_an_ac_separation_is_the_ac_joints_dislocation(extractor: FindingExtract
     assert list(coded(extractor, text)) == ["S43.121A"]
     sprain = "Doctor: Assessment: right acromioclavicular sprain. Sling.\n"
     assert list(coded(extractor, sprain)) == ["S43.51XA"]  # Sprain of right AC joint
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code"),
+    [
+        # Nursemaid's elbow, left elbow, initial encounter
+        ("Assessment: nursemaid's elbow on the left, reduced today.", "S53.032A"),
+        # Unspecified subluxation of right radial head, initial encounter
+        ("Assessment: subluxation of the right radial head.", "S53.001A"),
+    ],
+)
+def test_the_radial_head_is_not_the_ulnohumeral_joint(
+    extractor: FindingExtractor, sentence: str, code: str
+) -> None:
+    """Once, a toddler's radial head subluxation was coded as the elbow's ulnohumeral joint."""
+    assert list(coded(extractor, f"Doctor: {sentence}\n")) == [code]
