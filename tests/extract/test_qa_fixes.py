@@ -799,6 +799,11 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("back_pain", "absent", {})],
     ),
     (
+        "19 could be reaches past a long structure name",
+        "Doctor: so this could be an MCL or medial collateral ligament strain of the knee.",
+        [("strain", "possible", {"site": "site_knee"})],
+    ),
+    (
         "19 a general statement is not this patient's",
         "Doctor: there is a common fracture that can happen to the wrist when you fall.",
         [("fracture", "possible", {})],
