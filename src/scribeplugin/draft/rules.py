@@ -65,7 +65,7 @@ MISSING_PROMPTS: dict[str, Query] = {
     "laterality": Query(
         "hpi",
         "laterality",
-        'Which side is "{what}" on?',
+        'The note documents "{what}" without its side. Which side is affected?',
         ("right", "left", "both sides", *OPEN),
     ),
     "encounter_type": Query(
@@ -78,7 +78,7 @@ MISSING_PROMPTS: dict[str, Query] = {
     "digit": Query(
         "assessment",
         "digit",
-        'Which finger or toe is documented as "{what}"?',
+        'The note documents "{what}" without the finger or toe. Which one is affected?',
     ),
     "type": Query(
         "assessment",
