@@ -804,6 +804,12 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("strain", "possible", {"site": "site_knee"})],
     ),
     (
+        "19 a guess's other name is a guess",
+        "Doctor: what might happen is something called adhesive capsulitis, or just commonly "
+        "known as a frozen shoulder.",
+        [("adhesive_capsulitis", "possible", {"text": "frozen shoulder"})],
+    ),
+    (
         "19 a general statement is not this patient's",
         "Doctor: there is a common fracture that can happen to the wrist when you fall.",
         [("fracture", "possible", {})],

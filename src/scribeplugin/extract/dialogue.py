@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 
 from scribeplugin.extract.mentions import CONDITION_CATEGORIES, FAM, HIST, WHERE, Raw
 from scribeplugin.extract.places import same_place
@@ -31,6 +32,8 @@ _PROPOSAL = re.compile(
     r"(?:it )?sounds like you\b|you (?:said|mentioned|told)|you(?:'ve|’ve| have| had| are|'re)\b)",
     re.IGNORECASE,
 )
+# how far apart (characters) a condition and its other name may be
+RESTATED_GAP = 60
 _EXCLAMATION = re.compile(r"^\W*(?:oh|ah|aw)\b|^\W*no (?:kidding|way|problem|worries)\b", re.I)
 _ONLY = re.compile(
     r"^\W*(?:(?:uh|um|well|so)\W+)*(?:it'?s |it is )?(?:just|only|mostly|mainly)\b", re.IGNORECASE
@@ -47,9 +50,11 @@ class Dialogue:
         raws: list[Raw],
         not_a_symptom: Callable[[str], bool],
         side_answered: Callable[[str, str], tuple[str, int, int] | None] = lambda q, a: None,
+        restated: Callable[[str], bool] = lambda between: False,
     ) -> None:
         self.not_a_symptom = not_a_symptom  # "for how long have you smoked?"
         self.side_answered = side_answered  # "which knee?" / "both." -> bilateral
+        self.restated = restated  # "adhesive capsulitis, also known as a frozen shoulder"
         self.text = transcript.text
         self.turns = transcript.turns
         self.units = units
@@ -79,9 +84,24 @@ class Dialogue:
                 k += 1
             self._resolve_block(list(range(ti, run_end + 1)), answer_turns)
             ti = run_end + 1
+        self._restated_names()
         self._assessment_outweighs()
         self._resolved_by_anaphora()
         self._resolution_outweighs()
+
+    def _restated_names(self) -> None:
+        """A condition's other name, given right after it ("something called adhesive
+        capsulitis, or just commonly known as a frozen shoulder"), is said as the first name
+        was: a guess stays a guess."""
+        by_concept: dict[tuple[int, str], list[Raw]] = {}
+        for r in sorted(self.raws, key=lambda r: r.start):
+            by_concept.setdefault((r.turn, r.concept), []).append(r)
+        for mentions in by_concept.values():
+            for first, other in pairwise(mentions):
+                between = self.text[first.end : other.start]
+                if len(between) <= RESTATED_GAP and self.restated(between):
+                    other.assertion = first.assertion
+                    other.cues.append(f"restated:{self.text[first.start : first.end]}")
 
     def _unit_text(self, ui: int) -> str:
         u = self.units[ui]

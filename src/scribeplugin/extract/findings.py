@@ -122,7 +122,14 @@ class FindingExtractor:
         raws = self._sites.attach(transcript, raws, places, deadline)
         check(deadline, "in extraction")
         mentions = self._pipeline.mentions
-        Dialogue(transcript, units, raws, mentions.not_a_symptom, mentions.side_answered).run()
+        Dialogue(
+            transcript,
+            units,
+            raws,
+            mentions.not_a_symptom,
+            mentions.side_answered,
+            mentions.restated,
+        ).run()
         share_places(raws)
         kept = sorted((r for r in raws if not r.dropped), key=lambda r: (r.start, r.end))
         return [_final(transcript, r) for r in kept]

@@ -163,6 +163,7 @@ class Mentions:
         }
         self._attribution = k.regex("@ATTRIBUTION")
         self._not_a_symptom = k.regex("@NOT_A_SYMPTOM")
+        self._restated = k.regex("@RESTATED")
         self._resolved = resolved_literals(k)
         self._awaited = k.words("AWAITED")
         self._denied_by = {
@@ -281,6 +282,11 @@ class Mentions:
             return None
         side = {"both": "bilateral"}.get(word.group(0).lower(), word.group(0).lower())
         return side, word.start(), word.end()
+
+    def restated(self, between: str) -> bool:
+        """Whether the words between two mentions give the first one's other name ("X, also
+        known as Y")."""
+        return self._restated.search(between) is not None
 
     def not_a_symptom(self, text: str) -> bool:
         """Smoking, drinking, a partner, a job: a duration about these is no symptom's."""
