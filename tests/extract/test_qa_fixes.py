@@ -810,6 +810,26 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("adhesive_capsulitis", "possible", {"text": "frozen shoulder"})],
     ),
     (
+        "19 the site of the sentence before",
+        "Doctor: so, how is your knee doing today? Hope the osteoarthritis is getting better.",
+        [("osteoarthritis", "present", {"site": "site_knee"})],
+    ),
+    (
+        "19 not a site said to be normal",
+        "Doctor: the right knee is normal. Assessment: a contusion from the coffee table.",
+        [("contusion", "present", {"site": None})],
+    ),
+    (
+        "19 not when the sentence before names two sites",
+        "Doctor: your knee and your hip were both stiff. I think it is osteoarthritis.",
+        [("osteoarthritis", "present", {"site": None})],
+    ),
+    (
+        "19 the top of the humerus is its upper end",
+        "Doctor: you broke the top of your right humerus in the fall.",
+        [("fracture", "present", {"site": "site_shoulder"})],
+    ),
+    (
         "19 a general statement is not this patient's",
         "Doctor: there is a common fracture that can happen to the wrist when you fall.",
         [("fracture", "possible", {})],

@@ -53,6 +53,7 @@ class Sites:
         self.lone_level = {c.id: c.lone_level for c in knowledge.concepts.values()}
         self.sited = {c.id for c in knowledge.concepts.values() if c.sited}
         self.site_of = {c.id: c.site for c in knowledge.concepts.values() if c.site}
+        self._site_normal = knowledge.regex("@SITE_NORMAL")
 
     def region_of_level(self, level: str) -> str | None:
         """The region concept a level (or range of levels) lies in; None when it cannot be told.
@@ -156,7 +157,33 @@ class Sites:
         for r in raws:
             if r.concept in self.sited:
                 self._site(r, by_unit_places.get(r.unit, []), by_unit.get(r.unit, []), text)
+                if r.site is None and not by_unit_places.get(r.unit):
+                    self._site_before(r, by_unit.get(r.unit - 1, []), text)
         return [r for r in raws if not (r.needs_site and r.site is None)]
+
+    def _site_before(self, r: Raw, before: list[Raw], text: str) -> None:
+        """A sited finding whose sentence names no place takes the one site the sentence
+        before it, in the same turn, names ("how is your knee doing today? Hope the
+        osteoarthritis is getting better"); two sites there, a spine region, or a site said to
+        be normal ("the knee is normal") leave it unplaced."""
+        if r.region is not None or r.level is not None:
+            return
+        named = [p for p in before if p.turn == r.turn and p.assertion != "negated"]
+        if named and self._site_normal.search(text[named[0].start : r.start]):
+            return
+        if any(p.category in (Category.region, Category.level) for p in named):
+            return
+        sites = {
+            p.concept if p.category == Category.site else self.site_of.get(p.concept)
+            for p in named
+            if p.category in (Category.site, Category.structure)
+        }
+        if len(sites) != 1 or None in sites:
+            return
+        structures = {p.concept for p in named if p.category == Category.structure}
+        r.site = sites.pop()
+        r.structure = structures.pop() if len(structures) == 1 else None
+        r.cues.append(f"site:{r.site} (the sentence before)")
 
     def _site(self, r: Raw, places: list[Raw], unit_raws: list[Raw], text: str) -> None:
         """Site, structure and digit of a sited finding: from its own words ("knee sprain",
