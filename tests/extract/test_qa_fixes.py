@@ -830,6 +830,21 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("fracture", "present", {"site": "site_shoulder"})],
     ),
     (
+        "19 a differential concludes neither",
+        "Doctor: so it's a rotator cuff tear or um a rotator cuff impingement syndrome.",
+        [("tear", "possible", {}), ("impingement", "possible", {})],
+    ),
+    (
+        "19 an abbreviation spelled out is no differential",
+        "Doctor: you have an MCL strain, or a medial collateral ligament strain, of the knee.",
+        [("strain", "present", {"site": "site_knee"})],
+    ),
+    (
+        "19 two denied stay denied",
+        "Doctor: the x-ray shows no fracture or dislocation of the left wrist.",
+        [("fracture", "negated", {}), ("dislocation", "negated", {})],
+    ),
+    (
         "19 a general statement is not this patient's",
         "Doctor: there is a common fracture that can happen to the wrist when you fall.",
         [("fracture", "possible", {})],

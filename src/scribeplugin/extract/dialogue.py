@@ -51,10 +51,12 @@ class Dialogue:
         not_a_symptom: Callable[[str], bool],
         side_answered: Callable[[str, str], tuple[str, int, int] | None] = lambda q, a: None,
         restated: Callable[[str], bool] = lambda between: False,
+        either_or: Callable[[str], bool] = lambda between: False,
     ) -> None:
         self.not_a_symptom = not_a_symptom  # "for how long have you smoked?"
         self.side_answered = side_answered  # "which knee?" / "both." -> bilateral
         self.restated = restated  # "adhesive capsulitis, also known as a frozen shoulder"
+        self.either_or = either_or  # "a rotator cuff tear or impingement syndrome"
         self.text = transcript.text
         self.turns = transcript.turns
         self.units = units
@@ -85,6 +87,7 @@ class Dialogue:
             self._resolve_block(list(range(ti, run_end + 1)), answer_turns)
             ti = run_end + 1
         self._restated_names()
+        self._alternatives()
         self._assessment_outweighs()
         self._resolved_by_anaphora()
         self._resolution_outweighs()
@@ -102,6 +105,22 @@ class Dialogue:
                 if len(between) <= RESTATED_GAP and self.restated(between):
                     other.assertion = first.assertion
                     other.cues.append(f"restated:{self.text[first.start : first.end]}")
+
+    def _alternatives(self) -> None:
+        """Two different diagnoses offered as alternatives ("it's either a rotator cuff tear or
+        subacromial impingement syndrome") are a differential: neither is concluded, so a
+        present one becomes possible (a denied one stays denied)."""
+        for group in self.by_unit.values():
+            conditions = sorted(
+                (r for r in group if r.category == Category.condition), key=lambda r: r.start
+            )
+            for a, b in pairwise(conditions):
+                if a.concept == b.concept or not self.either_or(self.text[a.end : b.start]):
+                    continue
+                for r in (a, b):
+                    if r.assertion == "present":
+                        r.assertion = "possible"
+                        r.cues.append("differential")
 
     def _unit_text(self, ui: int) -> str:
         u = self.units[ui]

@@ -129,6 +129,7 @@ class FindingExtractor:
             mentions.not_a_symptom,
             mentions.side_answered,
             mentions.restated,
+            mentions.either_or,
         ).run()
         share_places(raws)
         kept = sorted((r for r in raws if not r.dropped), key=lambda r: (r.start, r.end))

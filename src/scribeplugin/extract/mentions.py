@@ -164,6 +164,7 @@ class Mentions:
         self._attribution = k.regex("@ATTRIBUTION")
         self._not_a_symptom = k.regex("@NOT_A_SYMPTOM")
         self._restated = k.regex("@RESTATED")
+        self._either_or = k.regex("@EITHER_OR")
         self._resolved = resolved_literals(k)
         self._awaited = k.words("AWAITED")
         self._denied_by = {
@@ -287,6 +288,10 @@ class Mentions:
         """Whether the words between two mentions give the first one's other name ("X, also
         known as Y")."""
         return self._restated.search(between) is not None
+
+    def either_or(self, between: str) -> bool:
+        """Whether the words between two diagnoses offer them as alternatives ("X or Y")."""
+        return self._either_or.search(between) is not None
 
     def not_a_symptom(self, text: str) -> bool:
         """Smoking, drinking, a partner, a job: a duration about these is no symptom's."""
