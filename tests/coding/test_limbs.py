@@ -319,6 +319,16 @@ def test_a_strain_placed_nowhere_in_a_limb_visit_is_no_low_back_strain() -> None
     assert "S39.012A" in spine  # with the low back named, the low back's
 
 
+def test_degenerative_changes_placed_nowhere_in_a_limb_visit_are_no_spondylosis() -> None:
+    """ "X-rays today show joint space narrowing and osteophytes" in a knee visit: the knee's
+    arthritis, no M47.81 beside M17.11 (a spine code in a non-spine visit)."""
+    knee = f("osteoarthritis", 300, site="site_knee", laterality="right", from_assessment=True)
+    got = codes(f("spondylosis", 100), knee)
+    assert list(got) == ["M17.11"]
+    spine = codes(f("region_lumbar", 5, region="region_lumbar"), f("spondylosis", 40))
+    assert "M47.816" in spine  # with the low back named, the low back's
+
+
 def test_post_traumatic_arthritis_has_its_own_codes() -> None:
     got = codes(
         f("osteoarthritis_post_traumatic", 10, site="site_shoulder", laterality="right"),

@@ -164,7 +164,12 @@ def spondylosis(c: Coder) -> None:
     """Spondylosis (facet arthropathy): with myelopathy, with radiculopathy, or neither."""
     facts, t = c.facts, c.table("spondylosis")
     radicular_all = facts.get("radiculopathy", "sciatica")
+    # "X-rays show degenerative changes and osteophytes" placed nowhere is the spine's only in a
+    # visit about the spine, not in a knee or shoulder visit (as a strain placed nowhere)
+    spine_visit = facts.about_spine()
     for region, found in by_region(facts, "spondylosis", "facet_arthropathy").items():
+        if region is None and not spine_visit:
+            continue
         f = found[0]
         radicular = in_region(radicular_all, region, facts)
         if in_region(facts.get("myelopathy"), region, facts):
