@@ -845,6 +845,12 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("fracture", "negated", {}), ("dislocation", "negated", {})],
     ),
     (
+        "19 an unknown cause denies nothing after it",
+        "Doctor: Assessment: left-sided sciatica, cause not determined, and a small L4-L5 disc "
+        "protrusion.",
+        [("disc_herniation", "present", {})],
+    ),
+    (
         "19 a general statement is not this patient's",
         "Doctor: there is a common fracture that can happen to the wrist when you fall.",
         [("fracture", "possible", {})],
