@@ -110,3 +110,64 @@ def test_a_bursitis_is_infective_only_when_the_clinician_says_so(
     extractor: FindingExtractor, sentence: str, code: str
 ) -> None:
     assert list(coded(extractor, f"Doctor: {sentence}\n")) == [code]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "meaning"),
+    [
+        (
+            "Assessment: primary osteoarthritis of the right thumb carpometacarpal joint.",
+            "M18.11",
+            "Unilateral primary osteoarthritis of first carpometacarpal joint, right hand",
+        ),
+        (
+            "Assessment: osteoarthritis at the base of both thumbs.",
+            "M18.0",
+            "Bilateral primary osteoarthritis of first carpometacarpal joints",
+        ),
+        (
+            "Assessment: seropositive rheumatoid arthritis of multiple sites, no lung or other "
+            "organ involvement.",
+            "M05.79",
+            "Rheumatoid arthritis with rheumatoid factor of multiple sites without organ",
+        ),
+        (
+            "Your rheumatoid factor is positive. Assessment: rheumatoid arthritis.",
+            "M05.9",
+            "Rheumatoid arthritis with rheumatoid factor, unspecified",
+        ),
+        (
+            "Assessment: seronegative rheumatoid arthritis.",
+            "M06.00",
+            "Rheumatoid arthritis without rheumatoid factor, unspecified site",
+        ),
+        (
+            "Assessment: chronic tear of the posterior horn of the medial meniscus, right knee.",
+            "M23.221",
+            "Derangement of posterior horn of medial meniscus due to old tear or injury, right",
+        ),
+        (
+            "Assessment: patellar tendinitis of the right knee.",
+            "M76.51",
+            "Patellar tendinitis, right knee",
+        ),
+    ],
+)
+def test_arthritis_and_derangement_by_their_kind(
+    extractor: FindingExtractor, sentence: str, code: str, meaning: str
+) -> None:
+    got = coded(extractor, f"Doctor: {sentence}\n")
+    assert list(got) == [code], got
+    assert get_codeset().lookup(code).description.startswith(meaning)
+
+
+def test_a_route_with_two_parts_needs_both(extractor: FindingExtractor) -> None:
+    """The old-tear derangement route names both "old" and the horn: a fresh tear of the
+    posterior horn stays a current injury (S83.2-)."""
+    got = coded(
+        extractor,
+        "Doctor: Assessment: tear of the posterior horn of the medial meniscus of the right "
+        "knee from the fall.\n",
+    )
+    assert [c for c in got if c.startswith("S83.2")], got
+    assert not [c for c in got if c.startswith("M23.2")], got

@@ -77,9 +77,10 @@ class Route(BaseModel):
     # the code is the whole part's, not one of its digits' ("pain in right foot", M79.671, not
     # "pain in right toe(s)"): the digit is then no open question
     whole: bool = False
-    # the part of the bone a fracture is of ("shaft"): the route applies when the words of
-    # ``coding.phrases.part_<part>`` are read near the fracture
-    part: str | None = None
+    # the part of the bone a fracture is of ("shaft"), or the kind of a condition ("traumatic";
+    # several: all of them): the route applies when the words of ``coding.phrases.part_<part>``
+    # are read near the finding
+    part: tuple[str, ...] = ()
     # the route applies only to a fracture described as nondisplaced (the index's
     # "nondisplaced" subterm, a category of its own: S62.35- beside S62.32-)
     nondisplaced: bool = False
@@ -97,6 +98,11 @@ class Route(BaseModel):
     def _code(cls, v: str) -> str:
         return _code_like(v)
 
+    @field_validator("part", mode="before")
+    @classmethod
+    def _part(cls, v: Any) -> Any:
+        return (v,) if isinstance(v, str) else v
+
     def matches(
         self,
         site: str | None,
@@ -111,7 +117,7 @@ class Route(BaseModel):
             and (self.structure is None or self.structure == structure)
             and (self.digit is None or self.digit == digit)
             and (self.side is None or self.side == side)
-            and (self.part is None or self.part in parts)
+            and all(p in parts for p in self.part)
             and (not self.nondisplaced or nondisplaced)
         )
 
@@ -172,7 +178,7 @@ class LimbCondition(BaseModel):
     @property
     def parts(self) -> tuple[str, ...]:
         """The bone parts its routes tell apart ("shaft", "neck"), in route order."""
-        return tuple(dict.fromkeys(r.part for r in self.routes if r.part))
+        return tuple(dict.fromkeys(p for r in self.routes for p in r.part))
 
 
 class Limbs(BaseModel):
