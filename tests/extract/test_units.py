@@ -100,3 +100,19 @@ def test_assessment_section() -> None:
     t = parse_transcript("History: back pain.\nAssessment: lumbar strain.\nNo fracture.\nExam: ok.")
     flags = [u.assessment_section for u in split_units(t)]
     assert flags == [False, True, True, False]
+
+
+def test_a_header_dictated_inline_opens_its_section() -> None:
+    """ "... full motion. Assessment: osteoarthritis of the left knee; status post right total
+    knee arthroplasty." The units after the inline header are the assessment's, the one before
+    it is not; a header-like word inside the exam ("Note: ...") opens no assessment."""
+    t = parse_transcript(
+        "Doctor: The right knee is stable with full motion. Assessment: osteoarthritis of the "
+        "left knee; status post right total knee arthroplasty.\n"
+        "Doctor: Note: the wound is clean.\n"
+    )
+    units = split_units(t)
+    flags = [(t.text[u.start : u.end], u.assessment_section) for u in units]
+    assert flags[0] == ("The right knee is stable with full motion.", False)
+    assert [f for _, f in flags[1:3]] == [True, True], flags
+    assert flags[-1][1] is False, flags

@@ -60,6 +60,7 @@ MAX_UNIT_CHARS = 4000
 _LAST_SPACE = re.compile(r"\s(?=\S*$)")
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum() accepts, one character
 _HEADER = re.compile(r"^[ \t]*(?P<h>[A-Za-z][A-Za-z /&]{0,40}?)[ \t]*:", re.MULTILINE)
+_INLINE_HEADER = re.compile(r"[ \t]*(?P<h>[A-Za-z][A-Za-z /&]{0,40}?)[ \t]*:")
 _ASSESSMENT_HEADERS = re.compile(
     r"^(?:assessment|impression|a ?/ ?p|a ?& ?p|plan|diagnos[ie]s|dx|working diagnosis|"
     r"clinical impression|assessment and plan|impression and plan|recommendations?)$",
@@ -116,6 +117,13 @@ def split_units(transcript: Transcript) -> list[Unit]:
             if header and turn.speaker in ("clinician", "unknown"):
                 in_section = bool(_ASSESSMENT_HEADERS.match(header.group("h").strip()))
             for s, e in _sentences(text, line_start, line_end):
+                # a header dictated inline opens its section too: "... stable with full motion.
+                # Assessment: primary osteoarthritis of the left knee; status post ..."
+                inline = _INLINE_HEADER.match(text, s, e) if s > line_start else None
+                if inline and turn.speaker in ("clinician", "unknown"):
+                    in_section = in_section or bool(
+                        _ASSESSMENT_HEADERS.match(inline.group("h").strip())
+                    )
                 if first:
                     first = False
                     units.extend(_answer_split(text, ti, turn.speaker, s, e, in_section))
