@@ -16,8 +16,10 @@ How it works, in order (one module per step):
    through it); a sited condition or symptom of the limbs takes its site, structure and digit
    the same way ("MCL sprain", "pain in my right ring finger").
 5. ``dialogue``: a finding in a clinician's question takes its assertion from the answer, a
-   patient's guess the clinician confirms is present, the clinician's assessment outweighs what
-   others said, and what has resolved is historical.
+   patient's guess the clinician confirms is present, a condition's other name is said as the
+   first ("X, also known as Y"), two diagnoses offered as alternatives are a differential
+   (possible), the clinician's assessment outweighs what others said, and what has resolved is
+   historical.
 6. ``places.share_places``: a condition mentioned without a place takes the one its other
    mentions agree on.
 
