@@ -161,6 +161,17 @@ def test_arthritis_and_derangement_by_their_kind(
     assert get_codeset().lookup(code).description.startswith(meaning)
 
 
+def test_the_patients_age_is_no_old_tear(extractor: FindingExtractor) -> None:
+    """ "a 45-year-old" names no old injury: a fresh tear of the posterior horn stays S83.2-."""
+    got = coded(
+        extractor,
+        "Doctor: Assessment: a 45-year-old with a tear of the posterior horn of the medial "
+        "meniscus of the right knee from the fall.\n",
+    )
+    assert [c for c in got if c.startswith("S83.2")], got
+    assert not [c for c in got if c.startswith("M23.2")], got
+
+
 def test_a_route_with_two_parts_needs_both(extractor: FindingExtractor) -> None:
     """The old-tear derangement route names both "old" and the horn: a fresh tear of the
     posterior horn stays a current injury (S83.2-)."""
