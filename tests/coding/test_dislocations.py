@@ -10,19 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from scribeplugin.codeset import get_codeset
-from scribeplugin.coding.analysis import Analysis
-from scribeplugin.coding.facts import Proposal
-from scribeplugin.extract.findings import FindingExtractor
-
-
-@pytest.fixture(scope="module")
-def extractor() -> FindingExtractor:
-    return FindingExtractor()
-
-
-def coded(extractor: FindingExtractor, text: str) -> dict[str, Proposal]:
-    return {p.code: p for p in Analysis.of(extractor.extract(text), get_codeset(), text).proposals}
+from tests.coding.conftest import Coded, described
 
 
 @pytest.mark.parametrize(
@@ -71,30 +59,30 @@ def coded(extractor: FindingExtractor, text: str) -> dict[str, Proposal]:
     ],
 )
 def test_a_dislocation_is_coded_by_joint_direction_and_extent(
-    extractor: FindingExtractor, sentence: str, code: str, meaning: str
+    coded: Coded, sentence: str, code: str, meaning: str
 ) -> None:
-    got = coded(extractor, f"Doctor: {sentence}\n")
+    got = coded(f"Doctor: {sentence}\n")
     assert list(got) == [code], got
-    assert get_codeset().lookup(code).description.startswith(meaning)
+    assert described(code).startswith(meaning)
 
 
 def test_a_healing_visit_for_a_dislocation_is_a_later_encounter(
-    extractor: FindingExtractor,
+    coded: Coded,
 ) -> None:
     text = (
         "Doctor: Routine follow-up visit three weeks after the dislocation. Assessment: anterior "
         "dislocation of the right shoulder, healing as expected.\n"
     )
-    assert list(coded(extractor, text)) == ["S43.014D"]
+    assert list(coded(text)) == ["S43.014D"]
 
 
-def test_an_ac_separation_is_the_ac_joints_dislocation(extractor: FindingExtractor) -> None:
+def test_an_ac_separation_is_the_ac_joints_dislocation(coded: Coded) -> None:
     """ "AC separation" names the joint inside the dislocation's own words; a lone "AC" elsewhere
     names no joint, and an acromioclavicular sprain stays a sprain."""
     text = "Doctor: Assessment: right AC separation, about 100 percent displaced. Sling.\n"
-    assert list(coded(extractor, text)) == ["S43.121A"]
+    assert list(coded(text)) == ["S43.121A"]
     sprain = "Doctor: Assessment: right acromioclavicular sprain. Sling.\n"
-    assert list(coded(extractor, sprain)) == ["S43.51XA"]  # Sprain of right AC joint
+    assert list(coded(sprain)) == ["S43.51XA"]  # Sprain of right AC joint
 
 
 @pytest.mark.parametrize(
@@ -107,7 +95,7 @@ def test_an_ac_separation_is_the_ac_joints_dislocation(extractor: FindingExtract
     ],
 )
 def test_the_radial_head_is_not_the_ulnohumeral_joint(
-    extractor: FindingExtractor, sentence: str, code: str
+    coded: Coded, sentence: str, code: str
 ) -> None:
     """Once, a toddler's radial head subluxation was coded as the elbow's ulnohumeral joint."""
-    assert list(coded(extractor, f"Doctor: {sentence}\n")) == [code]
+    assert list(coded(f"Doctor: {sentence}\n")) == [code]

@@ -12,23 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from scribeplugin.codeset import get_codeset
-from scribeplugin.coding.analysis import Analysis
-from scribeplugin.coding.facts import Proposal
-from scribeplugin.extract.findings import FindingExtractor
-
-
-@pytest.fixture(scope="module")
-def extractor() -> FindingExtractor:
-    return FindingExtractor()
-
-
-def coded(extractor: FindingExtractor, text: str) -> dict[str, Proposal]:
-    return {p.code: p for p in Analysis.of(extractor.extract(text), get_codeset(), text).proposals}
-
-
-def described(code: str) -> str:
-    return get_codeset().lookup(code).description
+from tests.coding.conftest import Coded, described
 
 
 @pytest.mark.parametrize(
@@ -97,45 +81,45 @@ def described(code: str) -> str:
     ],
 )
 def test_a_fracture_is_coded_by_its_bone_part_and_finger(
-    extractor: FindingExtractor, sentence: str, code: str, meaning: str
+    coded: Coded, sentence: str, code: str, meaning: str
 ) -> None:
-    got = coded(extractor, f"Doctor: {sentence}\n")
+    got = coded(f"Doctor: {sentence}\n")
     assert list(got) == [code], got
     assert described(code).startswith(meaning)
     assert got[code].confident, got[code].missing
 
 
 def test_a_bone_whose_part_is_not_said_takes_the_unspecified_part(
-    extractor: FindingExtractor,
+    coded: Coded,
 ) -> None:
     """Not a guess at the shaft: "Fracture, clavicle" leads to the unspecified part."""
-    got = coded(extractor, "Doctor: Assessment: fracture of the right clavicle.\n")
+    got = coded("Doctor: Assessment: fracture of the right clavicle.\n")
     assert list(got) == ["S42.001A"]  # Fracture of unspecified part of right clavicle
 
 
-def test_a_metacarpal_not_named_is_not_guessed(extractor: FindingExtractor) -> None:
+def test_a_metacarpal_not_named_is_not_guessed(coded: Coded) -> None:
     """The codes of the shaft name the metacarpal. Without it, the unspecified metacarpal and a
     question; once the first listed (the second metacarpal) was coded for any metacarpal."""
-    got = coded(extractor, "Doctor: Assessment: fracture of a metacarpal shaft, right hand.\n")
+    got = coded("Doctor: Assessment: fracture of a metacarpal shaft, right hand.\n")
     assert list(got) == ["S62.329A"]  # Displaced fracture of shaft of unspecified metacarpal
     assert "digit" in got["S62.329A"].missing
 
 
-def test_an_ordinal_names_a_finger_only_before_metacarpal(extractor: FindingExtractor) -> None:
+def test_an_ordinal_names_a_finger_only_before_metacarpal(coded: Coded) -> None:
     """ "the fourth and fifth ribs" names no finger: the scapula's fracture takes no ring
     finger from it (the lone ordinal's veto holds for the places read around a finding too)."""
     text = (
         "Doctor: Assessment: fracture of the body of the right scapula and fractures of the "
         "right fourth and fifth ribs.\n"
     )
-    got = coded(extractor, text)
+    got = coded(text)
     assert "S42.111A" in got  # Displaced fracture of body of scapula, right shoulder
     assert not [c for c in got if c.startswith("S62")]
 
 
-def test_a_physicians_name_is_no_smith_fracture(extractor: FindingExtractor) -> None:
+def test_a_physicians_name_is_no_smith_fracture(coded: Coded) -> None:
     text = "Doctor: Dr. Smith saw the fracture of your right wrist yesterday. Assessment: same.\n"
-    got = coded(extractor, text)
+    got = coded(text)
     assert not [c for c in got if c.startswith("S52.54")], got
 
 
@@ -162,16 +146,16 @@ def test_a_physicians_name_is_no_smith_fracture(extractor: FindingExtractor) -> 
     ],
 )
 def test_the_healing_course_and_an_open_wound_set_the_seventh_character(
-    extractor: FindingExtractor, sentence: str, code: str, course: str
+    coded: Coded, sentence: str, code: str, course: str
 ) -> None:
-    got = coded(extractor, f"Doctor: {sentence}\n")
+    got = coded(f"Doctor: {sentence}\n")
     assert code in got, got
     assert course in described(code)
 
 
-def test_a_denied_open_fracture_is_closed(extractor: FindingExtractor) -> None:
+def test_a_denied_open_fracture_is_closed(coded: Coded) -> None:
     text = (
         "Doctor: The skin is intact, this is not an open fracture. Assessment: Colles fracture "
         "of the right radius.\n"
     )
-    assert list(coded(extractor, text)) == ["S52.531A"]
+    assert list(coded(text)) == ["S52.531A"]

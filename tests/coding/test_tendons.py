@@ -10,19 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from scribeplugin.codeset import get_codeset
-from scribeplugin.coding.analysis import Analysis
-from scribeplugin.coding.facts import Proposal
-from scribeplugin.extract.findings import FindingExtractor
-
-
-@pytest.fixture(scope="module")
-def extractor() -> FindingExtractor:
-    return FindingExtractor()
-
-
-def coded(extractor: FindingExtractor, text: str) -> dict[str, Proposal]:
-    return {p.code: p for p in Analysis.of(extractor.extract(text), get_codeset(), text).proposals}
+from tests.coding.conftest import Coded, described
 
 
 @pytest.mark.parametrize(
@@ -61,37 +49,37 @@ def coded(extractor: FindingExtractor, text: str) -> dict[str, Proposal]:
     ],
 )
 def test_a_tear_or_tendinitis_is_coded_by_its_kind(
-    extractor: FindingExtractor, sentence: str, code: str, meaning: str
+    coded: Coded, sentence: str, code: str, meaning: str
 ) -> None:
-    got = coded(extractor, f"Doctor: {sentence}\n")
+    got = coded(f"Doctor: {sentence}\n")
     assert list(got) == [code], got
-    assert get_codeset().lookup(code).description.startswith(meaning)
+    assert described(code).startswith(meaning)
 
 
-def test_a_denied_extent_is_not_read(extractor: FindingExtractor) -> None:
+def test_a_denied_extent_is_not_read(coded: Coded) -> None:
     """ "not a full-thickness tear": the extent is denied, so the tear is not complete."""
     text = (
         "Doctor: The MRI shows this is not a full-thickness tear. Assessment: rotator cuff tear "
         "of the right shoulder.\n"
     )
-    assert list(coded(extractor, text)) == ["M75.101"]
+    assert list(coded(text)) == ["M75.101"]
 
 
-def test_a_wound_check_after_repair_is_a_later_encounter(extractor: FindingExtractor) -> None:
+def test_a_wound_check_after_repair_is_a_later_encounter(coded: Coded) -> None:
     text = (
         "Doctor: Two weeks after the repair of your right rotator cuff tear from the fall. "
         "Routine wound check. Assessment: traumatic rotator cuff tear of the right shoulder, "
         "healing after repair.\n"
     )
-    assert list(coded(extractor, text)) == ["S46.011D"]  # subsequent encounter
+    assert list(coded(text)) == ["S46.011D"]  # subsequent encounter
 
 
 def test_a_traumatic_tear_names_the_code_a_careless_coder_picks(
-    extractor: FindingExtractor,
+    coded: Coded,
 ) -> None:
     """The pitfall rule "M75.1 excludes traumatic tears" fires on the naive M75.1- code the
     traumatic route names, since the engine itself codes S46.01-."""
-    got = coded(extractor, "Doctor: Assessment: traumatic rotator cuff tear, right shoulder.\n")
+    got = coded("Doctor: Assessment: traumatic rotator cuff tear, right shoulder.\n")
     assert list(got) == ["S46.011A"]
     assert "M75.101" in got["S46.011A"].naive
 
@@ -107,9 +95,9 @@ def test_a_traumatic_tear_names_the_code_a_careless_coder_picks(
     ],
 )
 def test_a_bursitis_is_infective_only_when_the_clinician_says_so(
-    extractor: FindingExtractor, sentence: str, code: str
+    coded: Coded, sentence: str, code: str
 ) -> None:
-    assert list(coded(extractor, f"Doctor: {sentence}\n")) == [code]
+    assert list(coded(f"Doctor: {sentence}\n")) == [code]
 
 
 @pytest.mark.parametrize(
@@ -154,17 +142,16 @@ def test_a_bursitis_is_infective_only_when_the_clinician_says_so(
     ],
 )
 def test_arthritis_and_derangement_by_their_kind(
-    extractor: FindingExtractor, sentence: str, code: str, meaning: str
+    coded: Coded, sentence: str, code: str, meaning: str
 ) -> None:
-    got = coded(extractor, f"Doctor: {sentence}\n")
+    got = coded(f"Doctor: {sentence}\n")
     assert list(got) == [code], got
-    assert get_codeset().lookup(code).description.startswith(meaning)
+    assert described(code).startswith(meaning)
 
 
-def test_the_patients_age_is_no_old_tear(extractor: FindingExtractor) -> None:
+def test_the_patients_age_is_no_old_tear(coded: Coded) -> None:
     """ "a 45-year-old" names no old injury: a fresh tear of the posterior horn stays S83.2-."""
     got = coded(
-        extractor,
         "Doctor: Assessment: a 45-year-old with a tear of the posterior horn of the medial "
         "meniscus of the right knee from the fall.\n",
     )
@@ -172,11 +159,10 @@ def test_the_patients_age_is_no_old_tear(extractor: FindingExtractor) -> None:
     assert not [c for c in got if c.startswith("M23.2")], got
 
 
-def test_a_route_with_two_parts_needs_both(extractor: FindingExtractor) -> None:
+def test_a_route_with_two_parts_needs_both(coded: Coded) -> None:
     """The old-tear derangement route names both "old" and the horn: a fresh tear of the
     posterior horn stays a current injury (S83.2-)."""
     got = coded(
-        extractor,
         "Doctor: Assessment: tear of the posterior horn of the medial meniscus of the right "
         "knee from the fall.\n",
     )

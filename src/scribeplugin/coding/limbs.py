@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scribeplugin.coding.coder import Coder
@@ -27,6 +28,7 @@ from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.coding.injuries import encounter_of, visit_seventh
 from scribeplugin.coding.limb_places import side_of_site, turn_digit, where_ev
 from scribeplugin.concepts import concepts
+from scribeplugin.knowledge.coding import Where
 
 if TYPE_CHECKING:
     from scribeplugin.extract.findings import Finding
@@ -91,12 +93,14 @@ def limbs(c: Coder) -> None:
             continue
         displaced = _displaced(facts, f)
         route = limb.route(
-            f.site,
-            f.structure,
-            f.digit,
-            side,
-            _parts(facts, f, limb.parts),
-            nondisplaced=displaced is False,
+            Where(
+                f.site,
+                f.structure,
+                f.digit,
+                side,
+                _parts(facts, f, limb.parts),
+                nondisplaced=displaced is False,
+            )
         )
         if route is None:
             continue  # a site the knowledge cannot code yet: no code rather than a wrong one
@@ -343,23 +347,24 @@ def _parts(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(p for p in parts if _stated(facts, f, f"part_{p}"))
 
 
-# Words that deny or doubt what follows them: "not an open fracture", "possible septic bursitis"
-_DOUBTED_BEFORE = re.compile(
-    r"\b(?:no|not|without|isn't|wasn't|possibl[ey]|probabl[ey]|maybe|might|may|suspected|"
-    r"suspect|concern(?:ed)? for|rule out|question of)\s+(?:\w+\s+){0,2}$",
-    re.IGNORECASE,
-)
-_HEALING = {"fracture_nonunion": "K", "fracture_malunion": "P", "fracture_delayed": "G"}
+_HEALING_PHRASES = {"fracture_nonunion": "K", "fracture_malunion": "P", "fracture_delayed": "G"}
+
+
+@cache
+def _doubt(words: str) -> re.Pattern[str]:
+    """The word list ``words`` (a ``phrase`` pattern) ending right before a phrase, up to two
+    words between."""
+    return re.compile(rf"{words}\s+(?:\w+\s+){{0,2}}$", re.IGNORECASE)
 
 
 def _stated(facts: Facts, f: Finding, phrase: str) -> bool:
-    """Whether the words of ``phrases.<phrase>`` are said, and neither denied nor doubted ("no
-    open fracture", "possible septic bursitis"), near the finding."""
+    """Whether the words of ``phrases.<phrase>`` are said, and neither denied nor doubted
+    (``phrases.doubted_before``: "no open fracture", "possible septic bursitis"), near the
+    finding."""
+    k = facts.knowledge
+    doubted = _doubt(k.phrase("doubted_before").pattern)
     around = _around(facts.text, f)
-    return any(
-        not _DOUBTED_BEFORE.search(around[: m.start()])
-        for m in facts.knowledge.phrase(phrase).finditer(around)
-    )
+    return any(not doubted.search(around[: m.start()]) for m in k.phrase(phrase).finditer(around))
 
 
 def _healing(facts: Facts, f: Finding) -> str | None:
@@ -367,7 +372,7 @@ def _healing(facts: Facts, f: Finding) -> str | None:
     the words of one are said near it: a later visit's 7th character."""
     if f.concept != "fracture":
         return None
-    return next((k for phrase, k in _HEALING.items() if _stated(facts, f, phrase)), None)
+    return next((k for phrase, k in _HEALING_PHRASES.items() if _stated(facts, f, phrase)), None)
 
 
 def _displaced(facts: Facts, f: Finding) -> bool | None:

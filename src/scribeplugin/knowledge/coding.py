@@ -62,6 +62,19 @@ class Named(BaseModel):
         return [_code_like(c) for c in v]
 
 
+@dataclass(frozen=True, slots=True)
+class Where:
+    """What a finding documents that routes choose by: its site, structure, digit and side, the
+    kinds named near it (``part``) and whether it is said to be nondisplaced."""
+
+    site: str | None = None
+    structure: str | None = None
+    digit: str | None = None
+    side: str | None = None
+    parts: frozenset[str] = frozenset()
+    nondisplaced: bool = False
+
+
 class Route(BaseModel):
     """One way a limb condition is coded: when the finding has these (all optional) attributes,
     look up ``index`` (main term first, then subterms) in the Alphabetic Index; ``code`` is
@@ -103,22 +116,14 @@ class Route(BaseModel):
     def _part(cls, v: Any) -> Any:
         return (v,) if isinstance(v, str) else v
 
-    def matches(
-        self,
-        site: str | None,
-        structure: str | None,
-        digit: str | None,
-        side: str | None,
-        parts: frozenset[str] = frozenset(),
-        nondisplaced: bool = False,
-    ) -> bool:
+    def matches(self, at: Where) -> bool:
         return (
-            (self.site is None or self.site == site)
-            and (self.structure is None or self.structure == structure)
-            and (self.digit is None or self.digit == digit)
-            and (self.side is None or self.side == side)
-            and all(p in parts for p in self.part)
-            and (not self.nondisplaced or nondisplaced)
+            (self.site is None or self.site == at.site)
+            and (self.structure is None or self.structure == at.structure)
+            and (self.digit is None or self.digit == at.digit)
+            and (self.side is None or self.side == at.side)
+            and all(p in at.parts for p in self.part)
+            and (not self.nondisplaced or at.nondisplaced)
         )
 
     @property
@@ -157,23 +162,8 @@ class LimbCondition(BaseModel):
     # like the pain itself, does not: both are coded when no diagnosis there is confirmed)
     explains_pain: bool = True
 
-    def route(
-        self,
-        site: str | None,
-        structure: str | None,
-        digit: str | None,
-        side: str | None,
-        parts: frozenset[str] = frozenset(),
-        nondisplaced: bool = False,
-    ) -> Route | None:
-        return next(
-            (
-                r
-                for r in self.routes
-                if r.matches(site, structure, digit, side, parts, nondisplaced)
-            ),
-            None,
-        )
+    def route(self, at: Where) -> Route | None:
+        return next((r for r in self.routes if r.matches(at)), None)
 
     @property
     def parts(self) -> tuple[str, ...]:
