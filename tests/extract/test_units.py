@@ -116,3 +116,16 @@ def test_a_header_dictated_inline_opens_its_section() -> None:
     assert flags[0] == ("The right knee is stable with full motion.", False)
     assert [f for _, f in flags[1:3]] == [True, True], flags
     assert flags[-1][1] is False, flags
+
+
+def test_a_header_right_after_the_speakers_label_opens_its_section() -> None:
+    """ "Doctor: Assessment: A; B.": the header is the turn's first word, after the label, not
+    at the start of a transcript line; both clauses are the assessment's."""
+    t = parse_transcript(
+        "Patient: It hurts.\n"
+        "Doctor: Assessment: osteoarthritis of the left knee; status post right total knee "
+        "arthroplasty.\n"
+        "Doctor: See you in three months.\n"
+    )
+    flags = [(t.text[u.start : u.end], u.assessment_section) for u in split_units(t)]
+    assert [f for _, f in flags] == [False, True, True, False], flags

@@ -118,8 +118,12 @@ def split_units(transcript: Transcript) -> list[Unit]:
                 in_section = bool(_ASSESSMENT_HEADERS.match(header.group("h").strip()))
             for s, e in _sentences(text, line_start, line_end):
                 # a header dictated inline opens its section too: "... stable with full motion.
-                # Assessment: primary osteoarthritis of the left knee; status post ..."
-                inline = _INLINE_HEADER.match(text, s, e) if s > line_start else None
+                # Assessment: primary osteoarthritis of the left knee; status post ...", and so
+                # does one right after the speaker's label ("Doctor: Assessment: ...", where the
+                # line's text does not start a line of the transcript)
+                inline = (
+                    _INLINE_HEADER.match(text, s, e) if s > line_start or header is None else None
+                )
                 if inline and turn.speaker in ("clinician", "unknown"):
                     in_section = in_section or bool(
                         _ASSESSMENT_HEADERS.match(inline.group("h").strip())
