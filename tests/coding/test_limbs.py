@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from scribeplugin.codeset import get_codeset
-from scribeplugin.coding.analysis import Analysis
+from scribeplugin.coding.analysis import Analysis, _dedupe
 from scribeplugin.coding.complete import Wanted, complete
+from scribeplugin.coding.facts import Proposal
 from scribeplugin.extract.findings import Finding
 from scribeplugin.knowledge.extraction import Category
 
@@ -482,3 +483,18 @@ def test_a_withheld_tears_warnings_are_those_of_its_structure() -> None:
                                         Facts.of([tear, acl]))}  # fmt: skip
     assert "s83-511a-uncertain-diagnosis" in hits
     assert not hits & {"s83-241a-uncertain-diagnosis", "m23-221-uncertain-diagnosis"}
+
+
+def test_a_code_one_reading_supports_fully_is_supported() -> None:
+    """Two readings of one code: the first left an axis open, the second settles it. The code
+    is supported, on the settling reading's evidence first, with the other's kept."""
+    open_side = f("gout", 10, site="site_foot")
+    settled = f("gout", 200, site="site_foot", laterality="right")
+    first = Proposal("M10.071", "limb:gout", [open_side], confident=False, missing=["laterality"])
+    second = Proposal("M10.071", "limb:gout", [settled])
+    (merged,) = _dedupe([first, second])
+    assert merged.confident and not merged.missing
+    assert merged.evidence == [settled, open_side]
+    # and a supported reading first stays as it is
+    (kept,) = _dedupe([Proposal("M10.071", "limb:gout", [settled]), first])
+    assert kept.confident and kept.evidence == [settled, open_side]

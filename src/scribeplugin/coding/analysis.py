@@ -49,12 +49,19 @@ def propose(facts: Facts, cs: CodeSet, index: Any = None) -> Coder:
 
 
 def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
+    """One proposal per code, with the evidence of all. A code one reading supports fully is
+    supported, whatever another reading of it left open ("chronic gout of the right foot", then
+    "Assessment: chronic gout of the right ankle and foot without tophi")."""
     seen: dict[str, Proposal] = {}
     for p in proposals:
-        if p.code in seen:
-            seen[p.code].evidence.extend(e for e in p.evidence if e not in seen[p.code].evidence)
-        else:
+        first = seen.get(p.code)
+        if first is None:
             seen[p.code] = p
+            continue
+        if p.confident and not p.missing and not (first.confident and not first.missing):
+            first, p = p, first
+            seen[p.code] = first
+        first.evidence.extend(e for e in p.evidence if e not in first.evidence)
     return list(seen.values())
 
 

@@ -36,6 +36,7 @@ class Wanted:
     encounter: str = "A"
     whole: bool = False  # the whole part (foot, hand), none of its digits
     subluxation: bool = False  # a joint partly out ("subluxation"), not wholly ("dislocation")
+    tophus: bool | None = None  # chronic gout with tophi (None: not said either way)
 
 
 @dataclass(slots=True)
@@ -130,6 +131,13 @@ def _luxation(d: str) -> str | None:
     return "dislocation" if "dislocation" in low else None
 
 
+def _tophus(d: str) -> str | None:
+    # chronic gout's 7th character: "... without tophus (tophi)", "... with tophus (tophi)"
+    if "without tophus" in d:
+        return "without"
+    return "with" if "with tophus" in d else None
+
+
 Axis = tuple[str, Callable[[str], str | None]]
 # The digit first: a code for an unspecified finger names no side.
 AXES: tuple[Axis, ...] = (
@@ -138,6 +146,7 @@ AXES: tuple[Axis, ...] = (
     ("displacement", _displacement),
     ("luxation", _luxation),
     ("encounter", _encounter),
+    ("tophus", _tophus),
 )
 
 
@@ -212,6 +221,11 @@ def _settle(
         # own words (``phrases.fracture_nonunion``...).
         code = wanted.encounter + ("-open" if wanted.open_fracture else "")
         return keep(code) or keep(wanted.encounter) or candidates, False
+    if axis == "tophus":
+        if wanted.tophus is None:
+            # not said: the code without tophi stands, with a query
+            return keep("without") or candidates, True
+        return keep("with" if wanted.tophus else "without") or candidates, False
     return candidates, False
 
 
@@ -236,6 +250,7 @@ def _bilateral_pair(
                 wanted.encounter,
                 wanted.whole,
                 wanted.subluxation,
+                wanted.tophus,
             ),
         )
         pair += one.codes[:1]

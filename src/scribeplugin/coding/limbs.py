@@ -27,7 +27,6 @@ from scribeplugin.coding.complete import Wanted, complete, side_of_description
 from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.coding.injuries import encounter_of, visit_seventh
 from scribeplugin.coding.limb_places import side_of_site, turn_digit, where_ev
-from scribeplugin.concepts import concepts
 from scribeplugin.knowledge.coding import Where
 
 if TYPE_CHECKING:
@@ -115,18 +114,21 @@ def limbs(c: Coder) -> None:
             encounter=_healing(facts, f)
             or (encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A"),
             subluxation=bool(facts.knowledge.phrase("subluxation").search(f.text)),
+            tophus=_tophus(facts),
         )
         done = complete(c.cs, category, wanted)
         if sign:
             # not coded; the code a careless coder would add lets the pitfall rules about it fire
             signs.extend((f.site, code) for code in done.codes)
             continue
+        evidence = [f, *where_ev(facts, f), *digit_ev, *side_ev]
+        _aftercare(c, limb, f, evidence)
         for code in done.codes:
             c.out.append(
                 Proposal(
                     code,
                     f"limb:{f.concept}",
-                    [f, *where_ev(facts, f), *digit_ev, *side_ev],
+                    list(evidence),
                     confident=not done.missing,
                     missing=list(done.missing),
                     naive=[*limb.naive, *route.naive],
@@ -143,6 +145,37 @@ def limbs(c: Coder) -> None:
             deeper.naive.append(code)
     _pain(c, coded_sites)
     _sides_in_conflict(c)
+
+
+def _aftercare(c: Coder, limb: LimbCondition, f: Finding, evidence: list[Finding]) -> None:
+    """The code of a visit for the recovery after the condition's treatment (``aftercare``:
+    Z47.1 after a joint replacement), first-listed before the condition's own, when the words
+    of its kind are said near any mention of it at its site ("three weeks after your right knee
+    replacement ... Assessment: right knee replacement, recovering well") and no condition of
+    ``aftercare_not_with`` is at its site."""
+    route, facts = limb.aftercare, c.facts
+    if route is None:
+        return
+    same = [g for g in (f, *facts.limb) if g.concept == f.concept and g.site == f.site]
+    if not route.matches(
+        Where(parts=frozenset().union(*(_parts(facts, g, route.part) for g in same)))
+    ):
+        return
+    if any(g.concept in limb.aftercare_not_with and g.site == f.site for g in facts.limb):
+        return
+    category, walked = category_of(route, c.index)
+    done = complete(c.cs, category, Wanted())
+    for code in done.codes:
+        c.out.append(
+            Proposal(
+                code,
+                f"limb:{f.concept}:aftercare",
+                list(evidence),
+                confident=not done.missing,
+                missing=list(done.missing),
+            )
+        )
+        c.index_paths.setdefault(code, walked)
 
 
 def _sides_in_conflict(c: Coder) -> None:
@@ -192,23 +225,38 @@ def _sign_of_deeper(facts: Facts, f: Finding) -> bool:
 
 
 def _drop_superseded(c: Coder, conditions: dict[str, LimbCondition]) -> None:
-    """A code another condition's code replaces (``supersedes``): at the same site, or
+    """A code another condition's code replaces (``supersedes``): at the same site and side, or
     wherever it is when it has no site (a fragility fracture's M80.0- replaces both the
-    fracture's S code at its site and the osteoporosis code M81.0, which Excludes1 M80)."""
-    gone: set[tuple[str, str | None]] = set()
+    fracture's S code at its site and the osteoporosis code M81.0, which Excludes1 M80; the
+    right knee's replacement, the right knee's osteoarthritis but not the left's)."""
+    gone: set[tuple[str, str | None, str | None]] = set()
     for p in c.out:
         for f in p.evidence[:1]:
             if f.concept in conditions:
-                gone.update((old, f.site) for old in conditions[f.concept].supersedes)
-    superseders = {old for old, _ in gone}
+                side = _side_of_code(c, p.code)
+                gone.update((old, f.site, side) for old in conditions[f.concept].supersedes)
+    superseders = {old for old, _, _ in gone}
 
     def replaced(p: Proposal) -> bool:
         if not p.evidence:
             return False
         f = p.evidence[0]
-        return (f.concept, f.site) in gone or (f.site is None and f.concept in superseders)
+        if f.site is None:
+            return f.concept in superseders
+        side = _side_of_code(c, p.code)
+        return any(
+            (f.concept, f.site) == (old, site) and (side == other or None in (side, other))
+            for old, site, other in gone
+        )
 
     c.out = [p for p in c.out if not replaced(p)]
+
+
+def _side_of_code(c: Coder, code: str) -> str | None:
+    """The side a code's description names (None: no side, or "unspecified")."""
+    entry = c.cs.get(code)
+    side = side_of_description(entry.description.lower()) if entry is not None else None
+    return None if side == "unspecified" else side
 
 
 def _fragility(c: Coder) -> None:
@@ -317,14 +365,9 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
 
 
 def _systemic(facts: Facts, f: Finding) -> bool:
-    """A limb condition of no one site (gout, rheumatoid arthritis, lupus)."""
-    known = concepts()
-    return (
-        f.concept in facts.knowledge.limb_conditions
-        and f.concept in known
-        and not known[f.concept].sited
-        and f.region is None
-    )
+    """A disease of the whole body named with no one site ("it could've been gout")."""
+    limb = facts.knowledge.limb_conditions.get(f.concept)
+    return limb is not None and limb.systemic and f.site is None and f.region is None
 
 
 def _clinician_findings(facts: Facts) -> Iterable[Finding]:
@@ -373,6 +416,16 @@ def _healing(facts: Facts, f: Finding) -> str | None:
     if f.concept != "fracture":
         return None
     return next((k for phrase, k in _HEALING_PHRASES.items() if _stated(facts, f, phrase)), None)
+
+
+def _tophus(facts: Facts) -> bool | None:
+    """Whether the visit says there are tophi (``phrases.tophus``) or none
+    (``phrases.no_tophus``), the 7th character of chronic gout's codes; None when it says
+    neither. Tophi are the gout's wherever the visit names them (the exam, the assessment)."""
+    k = facts.knowledge
+    if k.phrase("no_tophus").search(facts.text):
+        return False
+    return True if k.phrase("tophus").search(facts.text) else None
 
 
 def _displaced(facts: Facts, f: Finding) -> bool | None:

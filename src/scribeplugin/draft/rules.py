@@ -85,6 +85,12 @@ MISSING_PROMPTS: dict[str, Query] = {
         "type",
         'The note documents "{what}" without its exact part or type. What does the clinician find?',
     ),
+    "tophus": Query(
+        "exam",
+        "tophus",
+        'The note documents "{what}" without saying whether there are tophi. Are tophi present?',
+        ("tophi present", "no tophi", *OPEN),
+    ),
     "named_condition": Query(
         "assessment",
         "diagnosis",

@@ -161,6 +161,16 @@ class LimbCondition(BaseModel):
     # whether its code accounts for the pain of its site (a diagnosis does; an effusion, a sign
     # like the pain itself, does not: both are coded when no diagnosis there is confirmed)
     explains_pain: bool = True
+    # a disease of the whole body, not of one joint (gout, rheumatoid arthritis): withheld as
+    # uncertain, the pain it would explain is that of every site the clinician takes up
+    systemic: bool = False
+    # the code of a visit for the recovery after this condition's treatment (Z47.1 after a
+    # joint replacement), coded before the condition's own when the route's kind
+    # (``phrases.part_aftercare``: "post-op check", "three weeks after your knee replacement")
+    # is said near it; not when a condition of ``aftercare_not_with`` is at its site (a fracture
+    # treated by a replacement: its aftercare is the fracture's 7th character D, I.C.21.c.7)
+    aftercare: Route | None = None
+    aftercare_not_with: tuple[str, ...] = ()
 
     def route(self, at: Where) -> Route | None:
         return next((r for r in self.routes if r.matches(at)), None)
@@ -168,7 +178,12 @@ class LimbCondition(BaseModel):
     @property
     def parts(self) -> tuple[str, ...]:
         """The bone parts its routes tell apart ("shaft", "neck"), in route order."""
-        return tuple(dict.fromkeys(p for r in self.routes for p in r.part))
+        return tuple(dict.fromkeys(p for r in self.all_routes for p in r.part))
+
+    @property
+    def all_routes(self) -> tuple[Route, ...]:
+        """Its routes and its aftercare's."""
+        return (*self.routes, self.aftercare) if self.aftercare else self.routes
 
 
 class Limbs(BaseModel):
@@ -329,7 +344,7 @@ class CodingKnowledge:
         (unless the ``support`` table says otherwise for a prefix)."""
         derived: dict[str, set[str]] = {}
         for concept, limb in self.limb_conditions.items():
-            for r in limb.routes:
+            for r in limb.all_routes:
                 derived.setdefault(r.code.rstrip("-").rstrip("."), set()).add(concept)
         for route in self.pain.values():
             derived.setdefault(route.code.rstrip("-").rstrip("."), set()).add("limb_pain")
@@ -371,7 +386,7 @@ class CodingKnowledge:
         for site, route in self.pain.items():
             yield route.code, self.origin[f"pain:{site}"]
         for concept, limb in self.limb_conditions.items():
-            routed = [c for r in limb.routes for c in (r.code, *r.naive)]
+            routed = [c for r in limb.all_routes for c in (r.code, *r.naive)]
             for code in [*routed, *limb.naive]:
                 yield code, self.origin[f"limb_conditions:{concept}"]
 
@@ -380,7 +395,7 @@ class CodingKnowledge:
         for site, route in self.pain.items():
             yield route, self.origin[f"pain:{site}"]
         for concept, limb in self.limb_conditions.items():
-            for route in limb.routes:
+            for route in limb.all_routes:
                 yield route, self.origin[f"limb_conditions:{concept}"]
 
 

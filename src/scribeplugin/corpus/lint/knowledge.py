@@ -53,14 +53,14 @@ def check_coding_knowledge(
         *(
             (x, f"limb_conditions:{c}")
             for c, limb in k.limb_conditions.items()
-            for r in limb.routes
+            for r in limb.all_routes
             for x in (r.site, r.structure, r.digit)
             if x
         ),
         *(
             (x, f"limb_conditions:{c}")
             for c, limb in k.limb_conditions.items()
-            for x in (*limb.supersedes, *limb.sign_of)
+            for x in (*limb.supersedes, *limb.sign_of, *limb.aftercare_not_with)
         ),
         *((c, f"contradicted_by:{x}") for x, cs_ in k.contradicted_by.items() for c in {x, *cs_}),
         *((c, f"confirm:{c}") for c in k.confirm),
@@ -91,7 +91,11 @@ def _check_routes(k: CodingKnowledge, alphabetic: AlphabeticIndex | None) -> Ite
     if alphabetic is None:
         return
     routes = [
-        *((f"limb_conditions:{c}", r) for c, lc in k.limb_conditions.items() for r in lc.routes),
+        *(
+            (f"limb_conditions:{c}", r)
+            for c, lc in k.limb_conditions.items()
+            for r in lc.all_routes
+        ),
         *((f"pain:{site}", r) for site, r in k.pain.items()),
     ]
     for tag, r in routes:
