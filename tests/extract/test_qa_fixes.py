@@ -754,6 +754,16 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("gout", "possible", {})],
     ),
     (
+        "20 the most likely guess a few words on",
+        "Doctor: the most likely thing is that this is a gout flare in that toe.",
+        [("gout", "possible", {})],
+    ),
+    (
+        "20 the most likely cause would be",
+        "Doctor: the most likely cause would be a sprain of the ankle ligaments.",
+        [("sprain", "possible", {})],
+    ),
+    (
         "19 sounds more like is a leaning",
         "Doctor: it sounds more like rheumatoid arthritis, we will run the blood tests.",
         [("rheumatoid_arthritis", "possible", {})],
