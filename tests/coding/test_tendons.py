@@ -42,6 +42,11 @@ from tests.coding.conftest import Coded, described
             "Calcific tendinitis of left shoulder",
         ),
         (
+            "Assessment: right jumper's knee from basketball.",
+            "M76.51",
+            "Patellar tendinitis, right knee",
+        ),
+        (
             "Assessment: bicipital tendinitis of the right shoulder.",
             "M75.21",
             "Bicipital tendinitis, right shoulder",

@@ -24,6 +24,22 @@ ROWS: list[tuple[str, str, list[Expect]]] = [
         "Doctor: All right is there anything else today?",
         [("right", "absent", {})],
     ),
+    # A side dictated after its finding, between commas or ending the clause.
+    (
+        "side dictated after the finding",
+        "Doctor: Assessment: patellar tendinitis, left, from basketball.",
+        [("tendinitis", "present", {"site": "site_knee", "laterality": "left"})],
+    ),
+    (
+        "side dictated at the end",
+        "Doctor: Assessment: carpal tunnel syndrome, right.",
+        [("carpal_tunnel_syndrome", "present", {"laterality": "right"})],
+    ),
+    (
+        "talk before the comma is not a side",
+        "Doctor: Okay, right, now let's look at the carpal tunnel.",
+        [("right", "absent", {})],
+    ),
 ]
 
 

@@ -33,16 +33,18 @@ _LEVEL_TOKEN = re.compile(r"^[ctls](?:[1-9]|1[0-2])$")
 
 class LateralityTagger:
     """Marks 'left'/'right' that name a side ("left leg", "on the right", "the right is
-    negative"), not "all right".
+    negative", "jumper's knee, left."), not "all right".
 
-    The body words (``LATERAL_BODY``), the "on the" words (``LAT_PREP``, ``LAT_BEFORE``) and
-    the exam results a side can be said to have (``LAT_RESULT``) are vocabulary."""
+    The body words (``LATERAL_BODY``), the "on the" words (``LAT_PREP``, ``LAT_BEFORE``), the
+    exam results a side can be said to have (``LAT_RESULT``) and the talk a side after a comma
+    is not ("okay, right, ...": ``LAT_TALK``) are vocabulary."""
 
     def __init__(self, knowledge: ExtractionKnowledge) -> None:
         self._body = knowledge.words("LATERAL_BODY")
         self._before = knowledge.words("LAT_BEFORE")
         self._prep = knowledge.words("LAT_PREP")
         self._result = knowledge.words("LAT_RESULT")
+        self._talk = knowledge.words("LAT_TALK")
 
     def __call__(self, doc: Doc) -> None:
         n = len(doc)
@@ -66,7 +68,16 @@ class LateralityTagger:
                 and j + 1 < n
                 and doc[j + 1].lower_ in self._result
             )
-            if names_a_part or on_the_side or has_a_result:
+            # "jumper's knee, left, patellar tendinitis": a side dictated after its finding,
+            # between commas or ending the clause
+            dictated_after = (
+                i >= 2
+                and doc[i - 1].text == ","
+                and doc[i - 2].is_alpha
+                and doc[i - 2].lower_ not in self._talk
+                and nxt in (",", ".", ";", "")
+            )
+            if names_a_part or on_the_side or has_a_result or dictated_after:
                 tok._.scribe_lat = low
 
 
