@@ -159,3 +159,18 @@ def test_a_denied_open_fracture_is_closed(coded: Coded) -> None:
         "of the right radius.\n"
     )
     assert list(coded(text)) == ["S52.531A"]
+
+
+def test_the_part_said_at_one_mention_holds_for_the_same_fracture(coded: Coded) -> None:
+    """The part is said in the history, the assessment names the bone only: one fracture, of
+    the surgical neck (S42.21-), at its routine-healing visit."""
+    text = (
+        "Doctor: Four weeks after the displaced surgical neck fracture of your right humerus. "
+        "Routine check; healing well. Assessment: right proximal humerus fracture, routine "
+        "healing. Start pendulum exercises.\n"
+    )
+    got = coded(text)
+    assert list(got) == ["S42.211D"], got
+    assert described("S42.211D").startswith(
+        "Unspecified displaced fracture of surgical neck of right humerus"
+    )

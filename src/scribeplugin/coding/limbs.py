@@ -97,7 +97,7 @@ def limbs(c: Coder) -> None:
                 f.structure,
                 f.digit,
                 side,
-                _parts(facts, f, limb.parts),
+                _parts_said(facts, f, limb.parts),
                 nondisplaced=displaced is False,
             )
         )
@@ -388,6 +388,19 @@ def _parts(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
     if not parts:
         return frozenset()
     return frozenset(p for p in parts if _stated(facts, f, f"part_{p}"))
+
+
+def _parts_said(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
+    """The parts named near any mention of the same condition at the same place and side: "the
+    displaced surgical neck fracture of your right humerus ... Assessment: right proximal
+    humerus fracture" is one fracture, of the surgical neck."""
+    same = [
+        g
+        for g in facts.limb
+        if (g.concept, g.site, g.structure, g.digit) == (f.concept, f.site, f.structure, f.digit)
+        and g.laterality in (f.laterality, None)
+    ]
+    return frozenset().union(*(_parts(facts, g, parts) for g in (f, *same)))
 
 
 _HEALING_PHRASES = {"fracture_nonunion": "K", "fracture_malunion": "P", "fracture_delayed": "G"}
