@@ -64,6 +64,16 @@ from tests.coding.conftest import Coded, described
             "Unspecified displaced fracture of surgical neck of left humerus",
         ),
         (
+            "Assessment: 2-part displaced fracture of the surgical neck of the right humerus.",
+            "S42.221A",
+            "2-part displaced fracture of surgical neck of right humerus",
+        ),
+        (
+            "Assessment: three-part fracture of the surgical neck of the left humerus.",
+            "S42.232A",
+            "3-part fracture of surgical neck of left humerus",
+        ),
+        (
             "Assessment: fracture of the left scapular body.",
             "S42.112A",
             "Displaced fracture of body of scapula, left shoulder",
@@ -173,4 +183,17 @@ def test_the_part_said_at_one_mention_holds_for_the_same_fracture(coded: Coded) 
     assert list(got) == ["S42.211D"], got
     assert described("S42.211D").startswith(
         "Unspecified displaced fracture of surgical neck of right humerus"
+    )
+
+
+def test_nondisplaced_said_at_one_mention_holds_for_the_same_fracture(coded: Coded) -> None:
+    text = (
+        "Doctor: Six months after the nondisplaced waist fracture of your right scaphoid, the CT "
+        "shows no union. Bone graft planned. Assessment: nonunion of the right scaphoid waist "
+        "fracture.\n"
+    )
+    got = coded(text)
+    assert list(got) == ["S62.024K"], got
+    assert described("S62.024K").startswith(
+        "Nondisplaced fracture of middle third of navicular [scaphoid] bone of right wrist"
     )

@@ -390,17 +390,23 @@ def _parts(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(p for p in parts if _stated(facts, f, f"part_{p}"))
 
 
-def _parts_said(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
-    """The parts named near any mention of the same condition at the same place and side: "the
+def _same(facts: Facts, f: Finding) -> list[Finding]:
+    """The mentions of the same condition at the same place and side, ``f`` first: "the
     displaced surgical neck fracture of your right humerus ... Assessment: right proximal
-    humerus fracture" is one fracture, of the surgical neck."""
-    same = [
+    humerus fracture" is one fracture."""
+    key = (f.concept, f.site, f.structure, f.digit)
+    return [f] + [
         g
         for g in facts.limb
-        if (g.concept, g.site, g.structure, g.digit) == (f.concept, f.site, f.structure, f.digit)
+        if g is not f
+        and (g.concept, g.site, g.structure, g.digit) == key
         and g.laterality in (f.laterality, None)
     ]
-    return frozenset().union(*(_parts(facts, g, parts) for g in (f, *same)))
+
+
+def _parts_said(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
+    """The parts named near any mention of the same condition (:func:`_same`)."""
+    return frozenset().union(*(_parts(facts, g, parts) for g in _same(facts, f)))
 
 
 _HEALING_PHRASES = {"fracture_nonunion": "K", "fracture_malunion": "P", "fracture_delayed": "G"}
@@ -442,9 +448,10 @@ def _tophus(facts: Facts) -> bool | None:
 
 
 def _displaced(facts: Facts, f: Finding) -> bool | None:
-    """False when the fracture is described as nondisplaced (``phrases.fracture_nondisplaced``);
-    None (displaced, the default of I.C.19.c) otherwise."""
+    """False when the fracture is described as nondisplaced (``phrases.fracture_nondisplaced``)
+    at any of its mentions; None (displaced, the default of I.C.19.c) otherwise."""
     if f.concept != "fracture":
         return None
     words = facts.knowledge.phrase("fracture_nondisplaced")
-    return False if words.search(_around(facts.text, f)) else None
+    said = any(words.search(_around(facts.text, g)) for g in _same(facts, f))
+    return False if said else None
