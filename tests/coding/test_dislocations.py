@@ -1,7 +1,8 @@
 """Dislocations of the limbs, on the real extractor: the joint, the way it went out (the
 shoulder's anterior, posterior or inferior codes; the patella's lateral), partly or wholly out
 (the codes' "subluxation" or "dislocation", by the finding's own word), recurrent without a new
-injury (chapter 13, no 7th character), and an acromioclavicular separation by its displacement.
+injury (chapter 13, no 7th character), and an acromioclavicular separation by its displacement;
+sprains of a joint by the joint named (radiocarpal, Lisfranc).
 
 Synthetic sentences; each expected code is checked against its tabular description.
 """
@@ -99,3 +100,28 @@ def test_the_radial_head_is_not_the_ulnohumeral_joint(
 ) -> None:
     """Once, a toddler's radial head subluxation was coded as the elbow's ulnohumeral joint."""
     assert list(coded(f"Doctor: {sentence}\n")) == [code]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "meaning"),
+    [
+        (
+            "Assessment: sprain of the radiocarpal joint of the right wrist.",
+            "S63.521A",
+            "Sprain of radiocarpal joint of right wrist",
+        ),
+        # "Lisfranc" alone names the joint, not only "Lis franc ..."
+        ("Assessment: Lisfranc sprain of the right foot.", "S93.621A", "Sprain of tarsometatarsal"),
+        (
+            "Assessment: sprain of the left Lisfranc ligament.",
+            "S93.622A",
+            "Sprain of tarsometatarsal",
+        ),
+    ],
+)
+def test_a_sprain_is_coded_by_its_joint(
+    coded: Coded, sentence: str, code: str, meaning: str
+) -> None:
+    got = coded(f"Doctor: {sentence}\n")
+    assert list(got) == [code], got
+    assert described(code).startswith(meaning)
