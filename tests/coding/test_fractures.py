@@ -74,6 +74,22 @@ from tests.coding.conftest import Coded, described
             "3-part fracture of surgical neck of left humerus",
         ),
         (
+            "Assessment: closed displaced bimalleolar fracture of the right ankle.",
+            "S82.841A",
+            "Displaced bimalleolar fracture of right lower leg",
+        ),
+        (
+            # both malleoli named: not the lateral malleolus only (S82.6-)
+            "Assessment: fractures of both the lateral and the medial malleolus, left ankle.",
+            "S82.842A",
+            "Displaced bimalleolar fracture of left lower leg",
+        ),
+        (
+            "Assessment: trimalleolar fracture of the left ankle.",
+            "S82.852A",
+            "Displaced trimalleolar fracture of left lower leg",
+        ),
+        (
             "Assessment: fracture of the left scapular body.",
             "S42.112A",
             "Displaced fracture of body of scapula, left shoulder",
@@ -197,3 +213,11 @@ def test_nondisplaced_said_at_one_mention_holds_for_the_same_fracture(coded: Cod
     assert described("S62.024K").startswith(
         "Nondisplaced fracture of middle third of navicular [scaphoid] bone of right wrist"
     )
+
+
+def test_a_bimalleolar_fracture_names_the_code_a_careless_coder_picks(coded: Coded) -> None:
+    """The pitfall rule "both malleoli are one bimalleolar code" fires on the lateral malleolus
+    code a careless coder picks, which the bimalleolar route names."""
+    got = coded("Doctor: Assessment: bimalleolar fracture of the right ankle.\n")
+    assert list(got) == ["S82.841A"]
+    assert "S82.61XA" in got["S82.841A"].naive
