@@ -16,12 +16,11 @@ site the knowledge has no route for gets no code, rather than a wrong one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
+from scribeplugin.coding import limb_words as words
 from scribeplugin.coding.coder import Coder
 from scribeplugin.coding.complete import Wanted, complete, side_of_description
 from scribeplugin.coding.facts import Facts, Proposal
@@ -49,7 +48,6 @@ DIGIT = {
     "digit_great_toe": "great",
     "digit_lesser_toe": "lesser",
 }
-WINDOW = 80  # characters around a fracture in which its description is read
 
 
 def category_of(route: Route, index: IndexLookup | None) -> tuple[str, str | None]:
@@ -90,14 +88,14 @@ def limbs(c: Coder) -> None:
         key = (f.concept, f.site, f.structure, f.digit, side)
         if key in seen:
             continue
-        displaced = _displaced(facts, f)
+        displaced = words.displaced(facts, f)
         route = limb.route(
             Where(
                 f.site,
                 f.structure,
                 f.digit,
                 side,
-                _parts_said(facts, f, limb.parts),
+                words.parts_said(facts, f, limb.parts),
                 nondisplaced=displaced is False,
             )
         )
@@ -110,11 +108,11 @@ def limbs(c: Coder) -> None:
             side=side,
             digit=DIGIT.get(f.digit or ""),
             displaced=displaced,
-            open_fracture=_stated(facts, f, "fracture_open"),
-            encounter=_healing(facts, f)
+            open_fracture=words.stated(facts, f, "fracture_open"),
+            encounter=words.healing(facts, f)
             or (encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A"),
             subluxation=bool(facts.knowledge.phrase("subluxation").search(f.text)),
-            tophus=_tophus(facts),
+            tophus=words.tophus(facts),
         )
         done = complete(c.cs, category, wanted)
         if sign:
@@ -150,16 +148,11 @@ def limbs(c: Coder) -> None:
 def _aftercare(c: Coder, limb: LimbCondition, f: Finding, evidence: list[Finding]) -> None:
     """The code of a visit for the recovery after the condition's treatment (``aftercare``:
     Z47.1 after a joint replacement), first-listed before the condition's own, when the words
-    of its kind are said near any mention of it at its site ("three weeks after your right knee
+    of its kind are said near any mention of it at its place ("three weeks after your right knee
     replacement ... Assessment: right knee replacement, recovering well") and no condition of
     ``aftercare_not_with`` is at its site."""
     route, facts = limb.aftercare, c.facts
-    if route is None:
-        return
-    same = [g for g in (f, *facts.limb) if g.concept == f.concept and g.site == f.site]
-    if not route.matches(
-        Where(parts=frozenset().union(*(_parts(facts, g, route.part) for g in same)))
-    ):
+    if route is None or not route.matches(Where(parts=words.parts_said(facts, f, route.part))):
         return
     if any(g.concept in limb.aftercare_not_with and g.site == f.site for g in facts.limb):
         return
@@ -375,83 +368,3 @@ def _clinician_findings(facts: Facts) -> Iterable[Finding]:
         for f in group:
             if f.speaker != "patient":
                 yield f
-
-
-def _around(text: str, f: Finding) -> str:
-    return text[max(0, f.start - WINDOW) : f.end + WINDOW]
-
-
-def _parts(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
-    """The parts (or kinds) named, and not denied, near a finding (``phrases.part_<part>``: a
-    fracture's "shaft", a rotator cuff tear's "full-thickness"), of those its condition's
-    routes tell apart."""
-    if not parts:
-        return frozenset()
-    return frozenset(p for p in parts if _stated(facts, f, f"part_{p}"))
-
-
-def _same(facts: Facts, f: Finding) -> list[Finding]:
-    """The mentions of the same condition at the same place and side, ``f`` first: "the
-    displaced surgical neck fracture of your right humerus ... Assessment: right proximal
-    humerus fracture" is one fracture."""
-    key = (f.concept, f.site, f.structure, f.digit)
-    return [f] + [
-        g
-        for g in facts.limb
-        if g is not f
-        and (g.concept, g.site, g.structure, g.digit) == key
-        and g.laterality in (f.laterality, None)
-    ]
-
-
-def _parts_said(facts: Facts, f: Finding, parts: tuple[str, ...]) -> frozenset[str]:
-    """The parts named near any mention of the same condition (:func:`_same`)."""
-    return frozenset().union(*(_parts(facts, g, parts) for g in _same(facts, f)))
-
-
-_HEALING_PHRASES = {"fracture_nonunion": "K", "fracture_malunion": "P", "fracture_delayed": "G"}
-
-
-@cache
-def _doubt(words: str) -> re.Pattern[str]:
-    """The word list ``words`` (a ``phrase`` pattern) ending right before a phrase, up to two
-    words between."""
-    return re.compile(rf"{words}\s+(?:\w+\s+){{0,2}}$", re.IGNORECASE)
-
-
-def _stated(facts: Facts, f: Finding, phrase: str) -> bool:
-    """Whether the words of ``phrases.<phrase>`` are said, and neither denied nor doubted
-    (``phrases.doubted_before``: "no open fracture", "possible septic bursitis"), near the
-    finding."""
-    k = facts.knowledge
-    doubted = _doubt(k.phrase("doubted_before").pattern)
-    around = _around(facts.text, f)
-    return any(not doubted.search(around[: m.start()]) for m in k.phrase(phrase).finditer(around))
-
-
-def _healing(facts: Facts, f: Finding) -> str | None:
-    """A fracture's healing course other than routine (K nonunion, P malunion, G delayed), when
-    the words of one are said near it: a later visit's 7th character."""
-    if f.concept != "fracture":
-        return None
-    return next((k for phrase, k in _HEALING_PHRASES.items() if _stated(facts, f, phrase)), None)
-
-
-def _tophus(facts: Facts) -> bool | None:
-    """Whether the visit says there are tophi (``phrases.tophus``) or none
-    (``phrases.no_tophus``), the 7th character of chronic gout's codes; None when it says
-    neither. Tophi are the gout's wherever the visit names them (the exam, the assessment)."""
-    k = facts.knowledge
-    if k.phrase("no_tophus").search(facts.text):
-        return False
-    return True if k.phrase("tophus").search(facts.text) else None
-
-
-def _displaced(facts: Facts, f: Finding) -> bool | None:
-    """False when the fracture is described as nondisplaced (``phrases.fracture_nondisplaced``)
-    at any of its mentions; None (displaced, the default of I.C.19.c) otherwise."""
-    if f.concept != "fracture":
-        return None
-    words = facts.knowledge.phrase("fracture_nondisplaced")
-    said = any(words.search(_around(facts.text, g)) for g in _same(facts, f))
-    return False if said else None
