@@ -759,6 +759,16 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("gout", "possible", {})],
     ),
     (
+        "20 a site that became painful",
+        "Patient: my right shoulder suddenly became very painful three days ago.",
+        [("limb_pain", "present", {"site": "site_shoulder", "laterality": "right"})],
+    ),
+    (
+        "20 a site that got sore",
+        "Patient: the left knee got really sore after the game.",
+        [("limb_pain", "present", {"site": "site_knee", "laterality": "left"})],
+    ),
+    (
         "20 the most likely cause would be",
         "Doctor: the most likely cause would be a sprain of the ankle ligaments.",
         [("sprain", "possible", {})],
