@@ -42,6 +42,11 @@ from tests.coding.conftest import Coded, described
             "Calcific tendinitis of left shoulder",
         ),
         (
+            "Assessment: right insertional Achilles tendinopathy.",
+            "M76.61",
+            "Achilles tendinitis, right leg",
+        ),
+        (
             "Assessment: right jumper's knee from basketball.",
             "M76.51",
             "Patellar tendinitis, right knee",

@@ -769,6 +769,24 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("limb_pain", "present", {"site": "site_knee", "laterality": "left"})],
     ),
     (
+        "20 plural sites that hurt",
+        "Patient: both knees hurt, the right one much more, and my feet ache at night.",
+        [
+            ("limb_pain", "present", {"site": "site_knee", "laterality": "bilateral"}),
+            ("limb_pain", "present", {"site": "site_foot"}),
+        ],
+    ),
+    (
+        "20 a singular site's bare hurt is no statement",
+        "Doctor: OK, due to the joints in your thumb hurt at all.\nPatient: Um no.",
+        [("limb_pain", "absent", {})],
+    ),
+    (
+        "20 a site stiff and sore",
+        "Patient: my right elbow has been stiff and sore for years.",
+        [("limb_pain", "present", {"site": "site_elbow", "laterality": "right"})],
+    ),
+    (
         "20 the most likely cause would be",
         "Doctor: the most likely cause would be a sprain of the ankle ligaments.",
         [("sprain", "possible", {})],
