@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
-from scribeplugin.config import Settings
+from scribeplugin.config import PROJECT_ROOT, Settings
 from scribeplugin.draft.types import SuggestResponse
+from scribeplugin.extract.transcript import parse_transcript
+from scribeplugin.guard import assert_invariants
 from scribeplugin.pipeline import Pipeline
 
 pytestmark = pytest.mark.slow
@@ -96,3 +99,26 @@ def test_the_reply_gives_the_side_and_is_quoted(pipeline: Pipeline) -> None:
     for code in ("M25.561", "M25.562"):
         assert "Both" in {e.text for e in codes[code].evidence}
         assert not [a for a in r.guard if a.code == code]
+
+
+SAMPLES = PROJECT_ROOT / "examples" / "transcripts" / "ortho"
+EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((SAMPLES / "EXPECTED.yaml").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_orthopedic_samples(pipeline: Pipeline, name: str) -> None:
+    """One synthetic visit per region (examples/transcripts/ortho/EXPECTED.yaml): its codes are
+    suggested, the codes a careless coder picks are absent, no warning says something untrue of
+    the visit, and the answer keeps the guard's invariants (billable, verbatim evidence,
+    citations from the index)."""
+    expected = EXPECTED[name]
+    text = (SAMPLES / name).read_text(encoding="utf-8")
+    r = pipeline.suggest(text)
+    suggested = {c.code for c in r.codes if c.status == "suggested"}
+    assert set(expected["suggested"]) <= suggested, r.model_dump_json(indent=1)[:3000]
+    assert not set(expected["not_codes"]) & {c.code for c in r.codes}
+    assert not set(expected.get("not_warnings", [])) & {w.rule for w in r.warnings}
+    retrieved = {rec.id for rec in pipeline.retriever.lexical.records}
+    assert (
+        assert_invariants(r.codes, parse_transcript(text).text, retrieved, pipeline.codeset) == []
+    )
