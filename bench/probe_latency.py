@@ -3,9 +3,10 @@
 ``bench/baseline.py`` runs this file with this tree's venv and with a baseline checkout's venv,
 so it uses only what every scribeplugin since 2026-12-06 has (``Settings``,
 ``Pipeline.from_settings``, ``warm_up``, ``suggest``, ``freeze_heap``) and imports nothing from
-``bench``. Prints one JSON line: the per-run milliseconds and the embedder that served them.
+``bench``. Prints one JSON line: the per-run milliseconds and the embedder that served them,
+and with ``--stages`` the median of each stage's time (the response's ``timings_ms``).
 
-    python bench/probe_latency.py --data-dir DIR --visit FILE [--runs N]
+    python bench/probe_latency.py --data-dir DIR --visit FILE [--runs N] [--stages]
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import json
 import logging
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,6 +26,7 @@ def main() -> int:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--visit", required=True, help="a transcript file")
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--stages", action="store_true", help="also each stage's median ms")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -41,10 +44,13 @@ def main() -> int:
     for _ in range(3):
         pipeline.suggest(text)
     ms = []
+    stages: dict[str, list[float]] = {}
     for _ in range(args.runs):
         started = time.perf_counter()
-        pipeline.suggest(text)
+        answer = pipeline.suggest(text)
         ms.append((time.perf_counter() - started) * 1000)
+        for stage, took in answer.timings_ms.items():
+            stages.setdefault(stage, []).append(took)
     embedder = pipeline.retriever.embedder
     out = {
         "ms": ms,
@@ -52,6 +58,8 @@ def main() -> int:
         "index": pipeline.index_id,
         "words": len(text.split()),
     }
+    if args.stages:
+        out["stages"] = {k: round(statistics.median(v), 1) for k, v in stages.items()}
     print(json.dumps(out))
     return 0
 
