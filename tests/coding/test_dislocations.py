@@ -125,3 +125,34 @@ def test_a_sprain_is_coded_by_its_joint(
     got = coded(f"Doctor: {sentence}\n")
     assert list(got) == [code], got
     assert described(code).startswith(meaning)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "meaning"),
+    [
+        ("Assessment: right shoulder SLAP tear.", "S43.431A", "Superior glenoid labrum lesion"),
+        (
+            "Assessment: tear of the superior labrum of the left shoulder.",
+            "S43.432A",
+            "Superior glenoid labrum lesion of left shoulder",
+        ),
+        (
+            "Assessment: Bankart tear of the anterior labrum, right shoulder.",
+            "S43.491A",
+            "Other sprain of right shoulder joint",
+        ),
+    ],
+)
+def test_a_labral_tear_of_the_shoulder_is_coded_by_where_it_is(
+    coded: Coded, sentence: str, code: str, meaning: str
+) -> None:
+    got = coded(f"Doctor: {sentence}\n")
+    assert list(got) == [code], got
+    assert described(code).startswith(meaning)
+
+
+def test_a_labral_tear_placed_nowhere_or_at_the_hip_gets_no_shoulder_code(coded: Coded) -> None:
+    """The labrum of the hip is no glenoid labrum; a shoulder labrum not said to be superior,
+    anterior or posterior gets no code rather than a guessed one."""
+    assert not coded("Doctor: Assessment: labral tear of the right hip.\n")
+    assert not coded("Doctor: Assessment: tear of the labrum of the left shoulder.\n")
