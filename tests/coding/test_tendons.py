@@ -42,6 +42,12 @@ from tests.coding.conftest import Coded, described
             "Calcific tendinitis of left shoulder",
         ),
         (
+            # "Palsy, ulnar nerve (tardy)": the lesion of the ulnar nerve
+            "Assessment: tardy ulnar nerve palsy of the right arm.",
+            "G56.21",
+            "Lesion of ulnar nerve, right upper limb",
+        ),
+        (
             "Assessment: right insertional Achilles tendinopathy.",
             "M76.61",
             "Achilles tendinitis, right leg",
