@@ -61,3 +61,10 @@ def test_the_replaced_joints_arthritis_is_gone_but_not_the_other_sides(coded: Co
         "knee arthroplasty.\n"
     )
     assert sorted(coded(other)) == ["M17.12", "Z96.651"]
+    # "both knees" with the right one replaced: the bilateral code would say the replaced knee
+    # is arthritic
+    both = (
+        "Doctor: Assessment: osteoarthritis of both knees, status post right total knee "
+        "replacement.\n"
+    )
+    assert list(coded(both)) == ["Z96.651"]

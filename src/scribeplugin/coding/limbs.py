@@ -221,7 +221,8 @@ def _drop_superseded(c: Coder, conditions: dict[str, LimbCondition]) -> None:
     """A code another condition's code replaces (``supersedes``): at the same site and side, or
     wherever it is when it has no site (a fragility fracture's M80.0- replaces both the
     fracture's S code at its site and the osteoporosis code M81.0, which Excludes1 M80; the
-    right knee's replacement, the right knee's osteoarthritis but not the left's)."""
+    right knee's replacement, the right knee's osteoarthritis and the bilateral code, but not
+    the left knee's)."""
     gone: set[tuple[str, str | None, str | None]] = set()
     for p in c.out:
         for f in p.evidence[:1]:
@@ -237,8 +238,11 @@ def _drop_superseded(c: Coder, conditions: dict[str, LimbCondition]) -> None:
         if f.site is None:
             return f.concept in superseders
         side = _side_of_code(c, p.code)
+        # a bilateral code is untrue once either side is replaced ("osteoarthritis of both
+        # knees, status post right knee replacement": no M17.0)
         return any(
-            (f.concept, f.site) == (old, site) and (side == other or None in (side, other))
+            (f.concept, f.site) == (old, site)
+            and (side == other or None in (side, other) or side == "bilateral")
             for old, site, other in gone
         )
 
