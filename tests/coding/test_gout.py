@@ -95,6 +95,9 @@ def test_bursitis_not_called_gouty_keeps_its_own_code(coded: Coded) -> None:
         "from leaning on it.\n"
     )
     assert sorted(got) == ["M10.072", "M70.21"], got
+    # two conditions named together: the bursitis is not called gouty
+    got = coded("Doctor: Assessment: gout and prepatellar bursitis of the left knee.\n")
+    assert sorted(got) == ["M10.062", "M70.42"], got
 
 
 def test_chronic_gout_with_its_tophi_said_far_away_is_supported(coded: Coded) -> None:
