@@ -184,3 +184,38 @@ def test_a_route_with_two_parts_needs_both(coded: Coded) -> None:
     )
     assert [c for c in got if c.startswith("S83.2")], got
     assert not [c for c in got if c.startswith("M23.2")], got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "meaning"),
+    [
+        (
+            # not the kneecap's cartilage: "Chondromalacia, knee"
+            "Assessment: chondromalacia of the medial femoral condyle of the right knee.",
+            "M94.261",
+            "Chondromalacia, right knee",
+        ),
+        (
+            "Assessment: chondromalacia patellae of the right knee; the femoral condyles look fine.",
+            "M22.41",
+            "Chondromalacia patellae, right knee",
+        ),
+        (
+            # the cuff's capsule sprained, not its tendons strained
+            "Assessment: sprain of the right rotator cuff capsule after the fall.",
+            "S43.421A",
+            "Sprain of right rotator cuff capsule",
+        ),
+        (
+            "Assessment: juvenile rheumatoid arthritis, polyarticular. Rheumatology referral.",
+            "M08.00",
+            "Unspecified juvenile rheumatoid arthritis of unspecified site",
+        ),
+    ],
+)
+def test_a_condition_is_coded_by_the_part_its_kind_names(
+    coded: Coded, sentence: str, code: str, meaning: str
+) -> None:
+    got = coded(f"Doctor: {sentence}\n")
+    assert list(got) == [code], got
+    assert described(code).startswith(meaning)
