@@ -15,8 +15,8 @@ import yaml
 from scribeplugin.config import PROJECT_ROOT, Settings
 from scribeplugin.draft.types import SuggestResponse
 from scribeplugin.extract.transcript import parse_transcript
-from scribeplugin.guard import assert_invariants
 from scribeplugin.pipeline import Pipeline
+from tests.test_pipeline import check_invariants
 
 pytestmark = pytest.mark.slow
 
@@ -109,8 +109,8 @@ EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((SAMPLES / "EXPECTED.yaml")
 def test_the_orthopedic_samples(pipeline: Pipeline, name: str) -> None:
     """One synthetic visit per region (examples/transcripts/ortho/EXPECTED.yaml): its codes are
     suggested, the codes a careless coder picks are absent, no warning says something untrue of
-    the visit, and the answer keeps the guard's invariants (billable, verbatim evidence,
-    citations from the index)."""
+    the visit, and the answer keeps the guard's invariants (billable, verbatim evidence, and the
+    codes', prompts' and warnings' citations from the index: ``check_invariants``)."""
     expected = EXPECTED[name]
     text = (SAMPLES / name).read_text(encoding="utf-8")
     r = pipeline.suggest(text)
@@ -118,7 +118,4 @@ def test_the_orthopedic_samples(pipeline: Pipeline, name: str) -> None:
     assert set(expected["suggested"]) <= suggested, r.model_dump_json(indent=1)[:3000]
     assert not set(expected["not_codes"]) & {c.code for c in r.codes}
     assert not set(expected.get("not_warnings", [])) & {w.rule for w in r.warnings}
-    retrieved = {rec.id for rec in pipeline.retriever.lexical.records}
-    assert (
-        assert_invariants(r.codes, parse_transcript(text).text, retrieved, pipeline.codeset) == []
-    )
+    check_invariants(r, parse_transcript(text).text, pipeline)

@@ -187,32 +187,33 @@ def test_a_denied_open_fracture_is_closed(coded: Coded) -> None:
     assert list(coded(text)) == ["S52.531A"]
 
 
-def test_the_part_said_at_one_mention_holds_for_the_same_fracture(coded: Coded) -> None:
-    """The part is said in the history, the assessment names the bone only: one fracture, of
-    the surgical neck (S42.21-), at its routine-healing visit."""
-    text = (
-        "Doctor: Four weeks after the displaced surgical neck fracture of your right humerus. "
-        "Routine check; healing well. Assessment: right proximal humerus fracture, routine "
-        "healing. Start pendulum exercises.\n"
-    )
-    got = coded(text)
-    assert list(got) == ["S42.211D"], got
-    assert described("S42.211D").startswith(
-        "Unspecified displaced fracture of surgical neck of right humerus"
-    )
-
-
-def test_nondisplaced_said_at_one_mention_holds_for_the_same_fracture(coded: Coded) -> None:
-    text = (
-        "Doctor: Six months after the nondisplaced waist fracture of your right scaphoid, the CT "
-        "shows no union. Bone graft planned. Assessment: nonunion of the right scaphoid waist "
-        "fracture.\n"
-    )
-    got = coded(text)
-    assert list(got) == ["S62.024K"], got
-    assert described("S62.024K").startswith(
-        "Nondisplaced fracture of middle third of navicular [scaphoid] bone of right wrist"
-    )
+@pytest.mark.parametrize(
+    ("text", "code", "meaning"),
+    [
+        (
+            # the part is said in the history, the assessment names the bone only
+            "Doctor: Four weeks after the displaced surgical neck fracture of your right "
+            "humerus. Routine check; healing well. Assessment: right proximal humerus fracture, "
+            "routine healing. Start pendulum exercises.",
+            "S42.211D",
+            "Unspecified displaced fracture of surgical neck of right humerus",
+        ),
+        (
+            # "nondisplaced" is said at the first mention, the nonunion at the assessment
+            "Doctor: Six months after the nondisplaced waist fracture of your right scaphoid, the "
+            "CT shows no union. Bone graft planned. Assessment: nonunion of the right scaphoid "
+            "waist fracture.",
+            "S62.024K",
+            "Nondisplaced fracture of middle third of navicular [scaphoid] bone of right wrist",
+        ),
+    ],
+)
+def test_what_one_mention_says_holds_for_the_same_fracture(
+    coded: Coded, text: str, code: str, meaning: str
+) -> None:
+    got = coded(text + "\n")
+    assert list(got) == [code], got
+    assert described(code).startswith(meaning)
 
 
 def test_a_bimalleolar_fracture_names_the_code_a_careless_coder_picks(coded: Coded) -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from scribeplugin.coding import limb_words as words
 from scribeplugin.coding.coder import Coder
-from scribeplugin.coding.complete import Wanted, complete, side_of_description
+from scribeplugin.coding.complete import Completion, Wanted, complete, side_of_description
 from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.coding.injuries import encounter_of, visit_seventh
 from scribeplugin.coding.limb_places import side_of_site, turn_digit, where_ev
@@ -76,6 +76,7 @@ def limbs(c: Coder) -> None:
     # Sited findings, and the systemic conditions (gout, rheumatoid arthritis...) with no site:
     # never a condition the clinician placed in the spine (arthritis of the back is spondylosis).
     systemic = [f for f in facts.present if f.concept in conditions and f.region is None]
+    tophi = words.tophus(facts)  # the visit's, not one finding's
     for f in [*facts.limb, *systemic]:
         limb = conditions.get(f.concept)
         if limb is None or (limb.assessed and not _concluded(f)):
@@ -112,7 +113,7 @@ def limbs(c: Coder) -> None:
             encounter=words.healing(facts, f)
             or (encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A"),
             subluxation=bool(facts.knowledge.phrase("subluxation").search(f.text)),
-            tophus=words.tophus(facts),
+            tophus=tophi,
         )
         done = complete(c.cs, category, wanted)
         if sign:
@@ -121,18 +122,7 @@ def limbs(c: Coder) -> None:
             continue
         evidence = [f, *where_ev(facts, f), *digit_ev, *side_ev]
         _aftercare(c, limb, f, evidence)
-        for code in done.codes:
-            c.out.append(
-                Proposal(
-                    code,
-                    f"limb:{f.concept}",
-                    list(evidence),
-                    confident=not done.missing,
-                    missing=list(done.missing),
-                    naive=[*limb.naive, *route.naive],
-                )
-            )
-            c.index_paths.setdefault(code, walked)
+        _propose(c, done, f"limb:{f.concept}", evidence, walked, [*limb.naive, *route.naive])
         if limb.explains_pain:
             coded_sites.add((f.site, side))
     _drop_site_only(c)
@@ -157,15 +147,28 @@ def _aftercare(c: Coder, limb: LimbCondition, f: Finding, evidence: list[Finding
     if any(g.concept in limb.aftercare_not_with and g.site == f.site for g in facts.limb):
         return
     category, walked = category_of(route, c.index)
-    done = complete(c.cs, category, Wanted())
+    _propose(c, complete(c.cs, category, Wanted()), f"limb:{f.concept}:aftercare", evidence, walked)
+
+
+def _propose(
+    c: Coder,
+    done: Completion,
+    path: str,
+    evidence: list[Finding],
+    walked: str | None,
+    naive: list[str] | None = None,
+) -> None:
+    """The codes a completion gave, each proposed on the evidence (a code with an axis left
+    open asks for it), with the Alphabetic Index entry it was found by."""
     for code in done.codes:
         c.out.append(
             Proposal(
                 code,
-                f"limb:{f.concept}:aftercare",
+                path,
                 list(evidence),
                 confident=not done.missing,
                 missing=list(done.missing),
+                naive=list(naive or []),
             )
         )
         c.index_paths.setdefault(code, walked)
@@ -179,9 +182,7 @@ def _sides_in_conflict(c: Coder) -> None:
     for p in c.out:
         if not p.evidence or p.evidence[0].site is None:
             continue
-        code = c.cs.get(p.code)
-        side = side_of_description(code.description) if code is not None else None
-        groups.setdefault((p.path, p.evidence[0].site), []).append((p, side))
+        groups.setdefault((p.path, p.evidence[0].site), []).append((p, _side_of_code(c, p.code)))
     bilateral = {f.site for f in (*c.facts.limb, *c.facts.uncertain) if f.laterality == "bilateral"}
     for (_, site), group in groups.items():
         right = {id(p.evidence[0]) for p, side in group if side == "right"}
@@ -348,17 +349,7 @@ def _pain(c: Coder, coded: set[tuple[str | None, str | None]]) -> None:
         wanted = Wanted(side=side, digit=DIGIT.get(f.digit or ""), whole=route.whole)
         done = complete(c.cs, category, wanted)
         path = "symptom_for_uncertain" if f.site in uncertain_sites else "limb_pain"
-        for code in done.codes:
-            c.out.append(
-                Proposal(
-                    code,
-                    path,
-                    [f, *where_ev(facts, f), *side_ev],
-                    confident=not done.missing,
-                    missing=list(done.missing),
-                )
-            )
-            c.index_paths.setdefault(code, walked)
+        _propose(c, done, path, [f, *where_ev(facts, f), *side_ev], walked)
 
 
 def _systemic(facts: Facts, f: Finding) -> bool:
