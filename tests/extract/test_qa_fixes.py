@@ -898,6 +898,39 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         "Doctor: which is worse the elbow or the wrist?\nPatient: right, the elbow mostly.",
         [("site_elbow", "present", {"laterality": None, "speaker": "clinician"})],
     ),
+    (
+        "21 pain in both of my knees",
+        "Patient: I have had pain in both of my knees since the summer.",
+        [("limb_pain", "present", {"site": "site_knee", "laterality": "bilateral"})],
+    ),
+    (
+        "21 both feet as speech has it",
+        "Patient: my both my my feet are actually really sore too from the yard work.",
+        [("limb_pain", "present", {"site": "site_foot", "laterality": "bilateral"})],
+    ),
+    (
+        "21 a traumatic tear of a limb's tendon is no disc",
+        "Doctor: Assessment: traumatic tear of the extensor tendon origin of the right elbow.",
+        [("traumatic_disc_rupture", "absent", {})],
+    ),
+    (
+        "21 a traumatic dislocation of a limb's joint",
+        "Doctor: Assessment: traumatic dislocation of the right shoulder from the fall.",
+        [
+            ("traumatic_subluxation", "absent", {}),
+            ("dislocation", "present", {"site": "site_shoulder", "laterality": "right"}),
+        ],
+    ),
+    (
+        "21 a traumatic dislocation named before its joint is the limb's",
+        "Doctor: the x-ray shows a traumatic dislocation, right shoulder, anterior.",
+        [("traumatic_subluxation", "absent", {})],
+    ),
+    (
+        "21 a traumatic subluxation of the spine stays the spine's",
+        "Doctor: Assessment: traumatic subluxation of C5 on C6 after the car crash.",
+        [("traumatic_subluxation", "present", {}), ("dislocation", "absent", {})],
+    ),
 ]
 
 
