@@ -219,3 +219,52 @@ def test_a_condition_is_coded_by_the_part_its_kind_names(
     got = coded(f"Doctor: {sentence}\n")
     assert list(got) == [code], got
     assert described(code).startswith(meaning)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "meaning"),
+    [
+        (
+            # "Tendinitis" see also Enthesopathy, shoulder region: Lesion, shoulder, specified NEC
+            "Assessment: rotator cuff tendinitis of the right shoulder, no tear. Therapy.",
+            "M75.81",
+            "Other shoulder lesions, right shoulder",
+        ),
+        (
+            # "Calcification, bursa, shoulder", not the bursitis's M75.5-
+            "Assessment: calcified subacromial bursa of the left shoulder with bursitis.",
+            "M75.32",
+            "Calcific tendinitis of left shoulder",
+        ),
+    ],
+)
+def test_the_shoulders_lesions_by_the_index(
+    coded: Coded, sentence: str, code: str, meaning: str
+) -> None:
+    got = coded(f"Doctor: {sentence}\n")
+    assert list(got) == [code], got
+    assert described(code).startswith(meaning)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "codes"),
+    [
+        (
+            "Assessment: rotator cuff tendinitis and subacromial bursitis of the right shoulder.",
+            {"M75.81", "M75.51"},
+        ),
+        (
+            "Assessment: calcific tendinitis of the right shoulder with secondary impingement "
+            "syndrome of the supraspinatus.",
+            {"M75.31", "M75.41"},
+        ),
+    ],
+)
+def test_two_conditions_of_one_category_are_both_coded(
+    coded: Coded, sentence: str, codes: set[str]
+) -> None:
+    """One named structure does not make another condition of the same category and site the
+    site-only reading of it (the sprain of the knee beside the MCL's is; bursitis beside the
+    cuff's tendinitis is not)."""
+    got = coded(f"Doctor: {sentence}\n")
+    assert set(got) == codes, got

@@ -279,11 +279,12 @@ def _fragility(c: Coder) -> None:
 
 def _drop_site_only(c: Coder) -> None:
     """A code of the site alone (S83.9- sprain of the knee) gives way to a code of a named
-    structure of the same site, side and category (S83.41- the MCL): "an MCL strain ... you
-    strained that ligament" is one injury."""
+    structure of the same site, side, condition and category (S83.41- the MCL): "an MCL strain
+    ... you strained that ligament" is one injury; the cuff's tendinitis (M75.81) and the
+    shoulder's bursitis (M75.51) are two conditions."""
     limb = [p for p in c.out if p.path.startswith("limb:")]
     specific = {
-        (p.code[:3], f.site, f.laterality)
+        (p.path, p.code[:3], f.site, f.laterality)
         for p in limb
         for f in p.evidence[:1]
         if f.structure or f.digit
@@ -295,7 +296,7 @@ def _drop_site_only(c: Coder) -> None:
             p.path.startswith("limb:")
             and p.evidence
             and not (p.evidence[0].structure or p.evidence[0].digit)
-            and (p.code[:3], p.evidence[0].site, p.evidence[0].laterality) in specific
+            and (p.path, p.code[:3], p.evidence[0].site, p.evidence[0].laterality) in specific
         )
     ]
 
