@@ -927,6 +927,21 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("traumatic_subluxation", "absent", {})],
     ),
     (
+        "21 it hurts where its sentence says",
+        "Patient: I rolled my right ankle stepping off a curb this morning and it hurts to walk.",
+        [("limb_pain", "present", {"site": "site_ankle", "laterality": "right"})],
+    ),
+    (
+        "21 it hurts, and nowhere said",
+        "Patient: it hurts all the time, worse at night.",
+        [("limb_pain", "absent", {})],
+    ),
+    (
+        "21 it hurts after the back is no limb's",
+        "Patient: my back went out last week and it hurts to bend.",
+        [("limb_pain", "absent", {})],
+    ),
+    (
         "21 a traumatic subluxation of the spine stays the spine's",
         "Doctor: Assessment: traumatic subluxation of C5 on C6 after the car crash.",
         [("traumatic_subluxation", "present", {}), ("dislocation", "absent", {})],
