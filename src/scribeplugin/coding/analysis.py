@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scribeplugin.coding import injuries, limbs, spine, symptoms
 from scribeplugin.coding.coder import Coder
+from scribeplugin.coding.complete import side_of_description
 from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.knowledge.coding import CodingKnowledge, default_coding
 
@@ -137,18 +138,36 @@ def confirm_codes(findings: list[Finding], knowledge: CodingKnowledge) -> list[s
 
 
 def _naive_in_region(p: Proposal, cs: CodeSet, k: CodingKnowledge) -> list[str]:
-    """The naive alternatives of a proposal that are about the same region (or no region)."""
+    """The naive alternatives of a proposal that are about the same region (or no region), the
+    same side (or no side) and the same encounter: a left ankle's ATFL sprain is not warned
+    about S93.401A, the right ankle's unspecified sprain, nor a healing one (D) about an A."""
     entry = cs.get(p.code)
     if entry is None:
         return []
     phrases = k.regions.values()
     region = next((ph for ph in phrases if ph in entry.description), None)
+    side = _side(entry.description)
     out = []
     for code in p.naive:
         alt = cs.get(code)
         if alt is None:
             continue
         alt_region = next((ph for ph in phrases if ph in alt.description), None)
-        if region is None or alt_region is None or alt_region == region:
+        alt_side = _side(alt.description)
+        if (
+            (region is None or alt_region is None or alt_region == region)
+            and (side is None or alt_side is None or alt_side == side)
+            and _encounter(code) in (None, _encounter(p.code))
+        ):
             out.append(code)
     return out
+
+
+def _encounter(code: str) -> str | None:
+    """An injury code's 7th character (the encounter): S83.411D -> D."""
+    return code[-1] if code[0] in "ST" and len(code) == 8 else None
+
+
+def _side(description: str) -> str | None:
+    side = side_of_description(description.lower())
+    return side if side in ("right", "left") else None
