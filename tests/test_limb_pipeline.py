@@ -55,6 +55,26 @@ def test_a_sprain_keeps_its_code_when_its_side_comes_from_the_bruise(pipeline: P
     assert not [a for a in r.guard if a.code == "S93.402A"]
 
 
+OLD_WRECK = """\
+Patient: the numbness in both hands started after my car wreck last December when I broke \
+both wrists. They healed, but the tingling got worse over the last month.
+Doctor: Positive Tinel and Phalen on both sides. Assessment: bilateral carpal tunnel syndrome. \
+Night splints, and a nerve study.
+"""
+
+
+def test_an_old_accident_leaves_the_entrapment_coded(pipeline: Pipeline) -> None:
+    """Carpal tunnel syndrome in a visit that tells of a car wreck and wrists broken last year
+    stays coded: the pitfall rule about a median nerve injured in a current injury
+    (g56-01-current-injury) needs the nerve's injury, and once removed the syndrome on the
+    wreck and a broken bone alone."""
+    r = pipeline.suggest(OLD_WRECK)
+    codes = _codes(r)
+    assert "G56.03" in codes, r.guard  # Carpal tunnel syndrome, bilateral upper limbs
+    assert codes["G56.03"].status == "suggested"
+    assert not [a for a in r.guard if a.code == "G56.03"]
+
+
 SIDE_BOTH_WAYS = """\
 Doctor: You're here for the right shoulder pain, is that right?
 Patient: Yes, it hurts when I reach up into the cupboard.

@@ -942,6 +942,16 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("limb_pain", "absent", {})],
     ),
     (
+        "21 broken glass is no fracture",
+        "Patient: I cut my right wrist on broken glass yesterday.",
+        [("fracture", "absent", {})],
+    ),
+    (
+        "21 a nerve of the arm injured",
+        "Doctor: Assessment: the ulnar nerve was lacerated at the right wrist.",
+        [("nerve_injury", "present", {"site": "site_wrist", "laterality": "right"})],
+    ),
+    (
         "21 a traumatic subluxation of the spine stays the spine's",
         "Doctor: Assessment: traumatic subluxation of C5 on C6 after the car crash.",
         [("traumatic_subluxation", "present", {}), ("dislocation", "absent", {})],

@@ -53,6 +53,7 @@ class Sites:
         self.lone_level = {c.id: c.lone_level for c in knowledge.concepts.values()}
         self.sited = {c.id for c in knowledge.concepts.values() if c.sited}
         self.site_of = {c.id: c.site for c in knowledge.concepts.values() if c.site}
+        self._travels = {c.id for c in knowledge.concepts.values() if c.travels}
         self._site_normal = knowledge.regex("@SITE_NORMAL")
 
     def region_of_level(self, level: str) -> str | None:
@@ -199,6 +200,16 @@ class Sites:
             return  # "lumbar strain"
         if own:
             chosen = own
+            if {p.concept for p in own} <= self._travels:
+                # "the ulnar nerve was cut at the right wrist": a nerve is where its clause says
+                sites = [
+                    p
+                    for p in places
+                    if p.category == Category.site
+                    and not _CLAUSE_BREAK.search(_between(text, r, p))
+                ]
+                if sites:
+                    chosen = [*own, min(sites, key=lambda p: _distance(r, p))]
         else:
             near = _nearest(r, places)
             if near is None:

@@ -149,6 +149,9 @@ class Concept(_Model):
     sited: bool = False
     # structures and digits: the site they are part of (the MCL is the knee's)
     site: str | None = None
+    # structures that run the length of a limb (a nerve): a site the finding's clause names
+    # wins over ``site``, which is where it is met most ("the ulnar nerve was cut at the wrist")
+    travels: bool = False
 
     @field_validator("named_by", "roots", mode="before")
     @classmethod

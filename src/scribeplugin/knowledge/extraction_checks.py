@@ -223,6 +223,8 @@ class _References:
                 if c.category not in (Category.region, Category.laterality):
                     yield where.issue(f"concept {cid}: named_by is for regions and sides")
                 yield from _regex_issue(where, c.named_by, f"concept {cid} named_by")
+            if c.travels and c.category != Category.structure:
+                yield where.issue(f"concept {cid}: travels is for structures")
             yield from self._site_refs(cid, c, where)
             if c.min_days is not None and cid != "chronic":
                 yield where.issue(f"concept {cid}: min_days is for the chronic concept")
