@@ -75,6 +75,49 @@ def test_an_old_accident_leaves_the_entrapment_coded(pipeline: Pipeline) -> None
     assert not [a for a in r.guard if a.code == "G56.03"]
 
 
+@pytest.mark.parametrize(
+    ("text", "code", "rule"),
+    [
+        (
+            "Patient: I've had pain in my right shoulder for three weeks. I fell off my bike last "
+            "year but that was my hip.\n"
+            "Doctor: The MRI shows a degenerative full-thickness rotator cuff tear. Assessment: "
+            "complete rotator cuff tear of the right shoulder, degenerative. Physical therapy.\n",
+            "M75.121",
+            "m75-101-traumatic-excludes1",
+        ),
+        (
+            "Patient: my right ring finger has been catching for a few weeks. I also slipped on ice "
+            "in January but I was fine.\n"
+            "Doctor: Assessment: trigger finger of the right ring finger. Steroid injection today.\n",
+            "M65.341",
+            "m65-331-current-injury",
+        ),
+    ],
+)
+def test_an_injury_elsewhere_in_the_visit_does_not_remove_the_diagnosis(
+    pipeline: Pipeline, text: str, code: str, rule: str
+) -> None:
+    """A pitfall rule that reads an injury anywhere in the visit ("I fell off my bike last
+    year", "a few weeks") warns that the condition may be that injury's, and removes nothing:
+    whether the condition came from an injury is read beside it (the traumatic route)."""
+    r = pipeline.suggest(text)
+    codes = _codes(r)
+    assert code in codes, r.guard
+    assert codes[code].status == "suggested"
+    warned = {w.rule: w for w in r.warnings}
+    assert rule in warned, list(warned)
+    assert warned[rule].message.startswith("An injury is documented in this visit; if ")
+
+
+def test_a_trigger_finger_alone_is_not_warned_about_dupuytren(pipeline: Pipeline) -> None:
+    r = pipeline.suggest(
+        "Doctor: Assessment: trigger finger of the right middle finger. Injection today.\n"
+    )
+    assert "M65.331" in _codes(r)
+    assert "m65-331-dupuytren" not in {w.rule for w in r.warnings}
+
+
 SIDE_BOTH_WAYS = """\
 Doctor: You're here for the right shoulder pain, is that right?
 Patient: Yes, it hurts when I reach up into the cupboard.

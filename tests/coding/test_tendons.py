@@ -207,6 +207,11 @@ def test_a_route_with_two_parts_needs_both(coded: Coded) -> None:
             "Sprain of right rotator cuff capsule",
         ),
         (
+            "Assessment: Dupuytren's contracture of the left hand, mild. We will watch it.",
+            "M72.0",
+            "Palmar fascial fibromatosis [Dupuytren]",
+        ),
+        (
             "Assessment: juvenile rheumatoid arthritis, polyarticular. Rheumatology referral.",
             "M08.00",
             "Unspecified juvenile rheumatoid arthritis of unspecified site",

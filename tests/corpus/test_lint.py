@@ -176,6 +176,14 @@ def test_cli_exit_codes(
             id="at-region-not-a-region",
         ),
         pytest.param(
+            "rules/M75.101.yaml",
+            "  alternatives:\n  - S46.011A\n",
+            "  forbid:\n  - M75.1-\n  alternatives:\n  - S46.011A\n",
+            "rule m75-101-traumatic-excludes1 removes the code it warns about on an injury read "
+            "anywhere in the visit",
+            id="removes-on-any-injury",
+        ),
+        pytest.param(
             "rules/M47.817.yaml",
             "mentioned_any: [myelopathy]",
             "mentioned_any: [myelopathies]",

@@ -16,7 +16,7 @@ from scribeplugin.knowledge.extraction import Category, load_cached
 from tests.extract.conftest import check_offsets
 
 EXTRA = PROJECT_ROOT / "tests" / "data" / "knowledge_extra"
-DUP = "dupuytren_contracture"
+BAKER = "bakers_cyst"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def find(settings: Settings) -> Callable[[str], list[Finding]]:
         transcript = parse_transcript(text)
         findings = extractor.extract(transcript)
         check_offsets(transcript, findings)
-        return [f for f in findings if f.concept == DUP]
+        return [f for f in findings if f.concept == BAKER]
 
     return run
 
@@ -43,35 +43,40 @@ def test_the_environment_names_the_extra_folder(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_only_the_extra_file_knows_it(settings: Settings) -> None:
-    assert DUP not in load_cached((PROJECT_ROOT / "corpus" / "knowledge",)).concepts
-    concept = load_cached(tuple(settings.knowledge_dirs)).concepts[DUP]
+    assert BAKER not in load_cached((PROJECT_ROOT / "corpus" / "knowledge",)).concepts
+    concept = load_cached(tuple(settings.knowledge_dirs)).concepts[BAKER]
     assert concept.category == Category.condition
 
 
 def test_found_with_offsets_side_and_assertion(find: Callable[[str], list[Finding]]) -> None:
     text = (
         "Doctor: What brings you in?\n"
-        "Patient: My right ring finger won't straighten anymore.\n"
-        "Doctor: This is Dupuytren's contracture of the right hand."
+        "Patient: My right knee feels tight at the back when I bend it.\n"
+        "Doctor: This is a Baker's cyst of the right knee."
     )
     [f] = find(text)
-    assert (f.text, f.start) == ("Dupuytren's contracture", text.index("Dupuytren's contracture"))
+    assert (f.text, f.start) == ("Baker's cyst", text.index("Baker's cyst"))
     assert f.category == Category.condition
-    assert (f.assertion, f.laterality, f.speaker) == ("present", "right", "clinician")
+    assert (f.assertion, f.site, f.laterality, f.speaker) == (
+        "present",
+        "site_knee",
+        "right",
+        "clinician",
+    )
     assert f.from_assessment
 
 
 def test_denied_is_negated(find: Callable[[str], list[Finding]]) -> None:
-    [asked] = find("Doctor: Have you ever had Dupuytren's disease?\nPatient: No, never.")
+    [asked] = find("Doctor: Have you ever had a Baker's cyst?\nPatient: No, never.")
     assert asked.assertion == "negated"
-    [stated] = find("Doctor: The exam shows no Dupuytren's contracture.")
+    [stated] = find("Doctor: The ultrasound shows no Baker's cyst.")
     assert stated.assertion == "negated"
 
 
 def test_other_assertions(find: Callable[[str], list[Finding]]) -> None:
-    [guess] = find("Patient: I think I have Dupuytren's disease.")
+    [guess] = find("Patient: I think I have a Baker's cyst.")
     assert guess.assertion == "possible"
-    [family] = find("Patient: My mother had Dupuytren's contracture.")
+    [family] = find("Patient: My mother had a Baker's cyst.")
     assert family.assertion == "family"
-    [phrase] = find("Doctor: The palmar fascia is thickened in the left palm.")
-    assert (phrase.assertion, phrase.laterality) == ("present", "left")
+    [phrase] = find("Doctor: There is a cyst at the back of the left knee.")
+    assert (phrase.assertion, phrase.site, phrase.laterality) == ("present", "site_knee", "left")

@@ -952,6 +952,27 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("nerve_injury", "present", {"site": "site_wrist", "laterality": "right"})],
     ),
     (
+        "21 a cord of the palm",
+        "Doctor: a palmar cord pulls the ring finger down, which is Dupuytren's contracture.",
+        [("dupuytren", "present", {})],
+    ),
+    (
+        "21 no fall is no injury",
+        "Patient: Five days ago, when I woke up. I didn't do anything unusual, no fall, no "
+        "lifting.",
+        [("injury_event", "negated", {})],
+    ),
+    (
+        "21 instability asked of nothing spinal",
+        "Doctor: Is there any instability?\nPatient: Yes, and there's pain with it too.",
+        [("instability", "absent", {})],
+    ),
+    (
+        "21 instability asked of the back",
+        "Doctor: Is there any instability in your back?\nPatient: Yes.",
+        [("instability", "present", {})],
+    ),
+    (
         "21 a traumatic subluxation of the spine stays the spine's",
         "Doctor: Assessment: traumatic subluxation of C5 on C6 after the car crash.",
         [("traumatic_subluxation", "present", {}), ("dislocation", "absent", {})],

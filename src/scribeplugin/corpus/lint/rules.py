@@ -11,7 +11,7 @@ from scribeplugin.codeset import CodeSet
 from scribeplugin.corpus.cards import Card
 from scribeplugin.corpus.lint.problem import Problem, unknown_code
 from scribeplugin.corpus.lint.text import check_text
-from scribeplugin.corpus.rules import LoadedRule
+from scribeplugin.corpus.rules import LoadedRule, Rule, code_matches
 
 
 def check_rules(
@@ -48,11 +48,29 @@ def check_rules(
         )
         if rule.kind == "warning" and not (rule.forbid or rule.alternatives):
             yield Problem(path, line, f"warning rule {rule.id} neither forbids nor offers a code")
+        if removes_on_any_injury(rule):
+            yield Problem(
+                path,
+                line,
+                f"rule {rule.id} removes the code it warns about on an injury read anywhere in "
+                "the visit; whether the condition is that injury's is read beside it (the "
+                "coding step's traumatic route): warn with alternatives, without forbid",
+            )
         if rule.kind == "prompt":
             for why in leading_wording(rule.message):
                 yield Problem(path, line, f"prompt {rule.id} is not a compliant query: {why}")
         elif rule.axis or rule.options:
             yield Problem(path, line, f"rule {rule.id}: only a prompt asks for an axis or options")
+
+
+def removes_on_any_injury(rule: Rule) -> bool:
+    """A warning that reads an injury anywhere in the visit (``injury_event``: "I fell off my
+    bike last year") and forbids the very codes it is about: it would remove a degenerative
+    cuff tear or a trigger finger from any visit that tells of an accident."""
+    w = rule.when
+    if "injury_event" not in (*w.findings_all, *w.findings_any):
+        return False
+    return any(code_matches(c, f) or code_matches(f, c) for c in w.codes_any for f in rule.forbid)
 
 
 # A documentation prompt is a query to the clinician (AHIMA/ACDIS compliant query practice): it
