@@ -963,6 +963,11 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("injury_event", "negated", {})],
     ),
     (
+        "21 what the patient did not do is no treatment that failed",
+        "Patient: I didn't do anything unusual that day, I just woke up with it.",
+        [("treatment_failed", "absent", {})],
+    ),
+    (
         "21 instability asked of nothing spinal",
         "Doctor: Is there any instability?\nPatient: Yes, and there's pain with it too.",
         [("instability", "absent", {})],
