@@ -110,6 +110,33 @@ def test_an_injury_elsewhere_in_the_visit_does_not_remove_the_diagnosis(
     assert warned[rule].message.startswith("An injury is documented in this visit; if ")
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "Doctor: Two weeks after your right carpal tunnel release; sutures removed today. "
+            "Assessment: routine postoperative check after right carpal tunnel release.\n",
+            "Z48.811",
+        ),
+        (
+            "Doctor: Six weeks after your right rotator cuff repair, motion is improving. "
+            "Assessment: post-op follow-up after rotator cuff repair, doing well. Therapy.\n",
+            "Z47.89",
+        ),
+    ],
+)
+def test_the_aftercare_of_a_repair_is_suggested_and_cited(
+    pipeline: Pipeline, text: str, code: str
+) -> None:
+    """The aftercare codes are in the default index's scope (Z47, Z48.81-), so the guard finds
+    their tabular entries among the retrieved chunks and keeps them."""
+    r = pipeline.suggest(text)
+    codes = _codes(r)
+    assert code in codes, r.guard
+    assert codes[code].status == "suggested"
+    assert f"tabular:{code}" in {c.ref for c in codes[code].citations}
+
+
 def test_a_trigger_finger_alone_is_not_warned_about_dupuytren(pipeline: Pipeline) -> None:
     r = pipeline.suggest(
         "Doctor: Assessment: trigger finger of the right middle finger. Injection today.\n"

@@ -68,3 +68,50 @@ def test_the_replaced_joints_arthritis_is_gone_but_not_the_other_sides(coded: Co
         "replacement.\n"
     )
     assert list(coded(both)) == ["Z96.651"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "meaning"),
+    [
+        (
+            "Doctor: Two weeks after your right carpal tunnel release; sutures removed today. "
+            "Assessment: routine postoperative check after right carpal tunnel release.",
+            "Z48.811",
+            "Encounter for surgical aftercare following surgery on the nervous system",
+        ),
+        (
+            "Doctor: Six weeks after your right rotator cuff repair, motion is improving. "
+            "Assessment: post-op follow-up after rotator cuff repair, doing well. Therapy.",
+            "Z47.89",
+            "Encounter for other orthopedic aftercare",
+        ),
+    ],
+)
+def test_the_recovery_after_a_repair_or_release_is_its_aftercare(
+    coded: Coded, text: str, code: str, meaning: str
+) -> None:
+    """A treatment with no code of its own (the repaired tear, the released nerve are not
+    coded) is coded by the recovery after it: 'Aftercare, following surgery, orthopedic NEC'
+    (Z47.89), '..., nervous system' (Z48.811)."""
+    got = coded(text + "\n")
+    assert list(got) == [code], got
+    assert described(code) == meaning
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # planned, not done
+        "Doctor: Assessment: right carpal tunnel syndrome. We discussed a carpal tunnel release "
+        "if the splint fails.",
+        # done long ago, not this visit's recovery
+        "Patient: I had a knee arthroscopy ten years ago.\nDoctor: Assessment: osteoarthritis of "
+        "the right knee. Injection today.",
+        # said in passing, not assessed: the visit is for something else
+        "Doctor: It's been six weeks since your rotator cuff repair, glad it feels great.\n"
+        "Doctor: Assessment: hypertension, stable. Refill the lisinopril.",
+    ],
+)
+def test_a_repair_not_in_its_recovery_is_no_aftercare(coded: Coded, text: str) -> None:
+    got = coded(text + "\n")
+    assert not [c for c in got if c.startswith(("Z47", "Z48"))], got

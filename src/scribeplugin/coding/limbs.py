@@ -101,6 +101,9 @@ def limbs(c: Coder) -> None:
             )
         )
         if route is None:
+            if not limb.routes:  # a treatment coded only by the recovery after it
+                _aftercare(c, limb, f, [f, *where_ev(facts, f), *side_ev])
+                seen.add(key)
             continue  # a site the knowledge cannot code yet: no code rather than a wrong one
         if not sign:
             seen.add(key)

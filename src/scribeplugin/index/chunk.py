@@ -46,8 +46,9 @@ SCOPE_ROOTS: dict[Scope, tuple[str, ...] | None] = {
         "Q76",
     ),
     # The orthopedic clinic: chapter 13, the injuries from the neck to the foot, the nerve
-    # entrapments of the limbs (carpal and cubital tunnel), aftercare after a joint replacement
-    # and the joint's status, psoriatic arthritis.
+    # entrapments of the limbs (carpal and cubital tunnel), orthopedic aftercare (Z47: after a
+    # joint replacement, a repair) and the surgical aftercare of a nerve's release (Z48.81-),
+    # the replaced joint's status, psoriatic arthritis.
     Scope.musculoskeletal: (
         "13",
         "S10-S19",
@@ -61,7 +62,8 @@ SCOPE_ROOTS: dict[Scope, tuple[str, ...] | None] = {
         "S90-S99",
         "G56",
         "G57",
-        "Z47.1",
+        "Z47",
+        "Z48.81",
         "Z96.6",
         "L40.5",
         "Q76",

@@ -31,7 +31,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scribeplugin.knowledge import KnowledgeError, Part, Sources, read_sources
 
@@ -144,7 +144,9 @@ class LimbCondition(BaseModel):
     code takes the encounter's 7th character)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    routes: tuple[Route, ...] = Field(min_length=1)
+    # none only for a treatment whose one code is its aftercare (a rotator cuff repair: the
+    # repaired tear is not coded, the recovery after it is, Z47.89)
+    routes: tuple[Route, ...] = ()
     injury: bool = False
     # coded only from the clinician's assessment: a sign an exam also names ("bruising",
     # "some effusion") or a status a visit may only mention ("how is your knee replacement?")
@@ -171,6 +173,12 @@ class LimbCondition(BaseModel):
     # treated by a replacement: its aftercare is the fracture's 7th character D, I.C.21.c.7)
     aftercare: Route | None = None
     aftercare_not_with: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _some_route(self) -> LimbCondition:
+        if not (self.routes or self.aftercare):
+            raise ValueError("a limb condition needs routes, or an aftercare route")
+        return self
 
     def route(self, at: Where) -> Route | None:
         return next((r for r in self.routes if r.matches(at)), None)
