@@ -9,6 +9,7 @@ import pytest
 from scribeplugin.config import PROJECT_ROOT
 from scribeplugin.corpus.lint import lint_corpus
 from scribeplugin.knowledge import KnowledgeError
+from scribeplugin.knowledge.coding import load_coding
 from scribeplugin.knowledge.extraction import CALLBACKS, ExtractionKnowledge
 from scribeplugin.knowledge.extraction_checks import check
 
@@ -75,6 +76,7 @@ CASES = [
         "coding knowledge limb_conditions:hip_resurfacing: the Alphabetic Index path "
         "'Aftercare > following surgery > joint replacement' leads to Z47.1",
     ),
+    ("travels_not_structure.yaml", 3, "concept site_palm: travels is for structures"),
 ]
 
 
@@ -114,6 +116,13 @@ def test_lint_corpus_reports_knowledge_problems() -> None:
 def test_broken_knowledge_does_not_load() -> None:
     with pytest.raises(KnowledgeError, match=r"unknown_callback\.yaml:11: unknown veto callback"):
         ExtractionKnowledge.load([CORPUS / "knowledge", BROKEN / "unknown_callback.yaml"])
+
+
+def test_a_limb_condition_with_no_route_does_not_load() -> None:
+    """Only a treatment coded by the recovery after it (an aftercare route) may have no other
+    route; a condition with neither could never be coded."""
+    with pytest.raises(KnowledgeError, match=r"no_route\.yaml:3: .*tendon_transfer.*needs routes"):
+        load_coding((CORPUS / "knowledge", BROKEN / "no_route.yaml"))
 
 
 def test_callbacks_declared_are_implemented() -> None:
