@@ -273,3 +273,29 @@ def test_two_conditions_of_one_category_are_both_coded(
     cuff's tendinitis is not)."""
     got = coded(f"Doctor: {sentence}\n")
     assert set(got) == codes, got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code", "meaning"),
+    [
+        (
+            "Assessment: chronic tear of the medial meniscus of the right knee, no new injury.",
+            "M23.203",
+            "Derangement of unspecified medial meniscus due to old tear or injury, right knee",
+        ),
+        (
+            "Assessment: chronic tear of the lateral meniscus of the left knee, no new injury.",
+            "M23.201",
+            "Derangement of unspecified lateral meniscus due to old tear or injury, left knee",
+        ),
+    ],
+)
+def test_an_old_tear_of_no_horn_is_the_meniscus_derangement(
+    coded: Coded, sentence: str, code: str, meaning: str
+) -> None:
+    """'Derangement, knee, meniscus, due to old tear, medial' (M23.20-): its 6th character says
+    which meniscus as well as which knee, read from the route's Index path."""
+    got = coded(f"Doctor: {sentence}\n")
+    assert list(got) == [code], got
+    assert described(code) == meaning
+    assert got[code].confident and not got[code].missing

@@ -72,3 +72,23 @@ def test_candidates_lead_with_the_proposals(spine_pipeline: Pipeline) -> None:
     assert "M54.17" in analysis.naive  # the separate radiculopathy code a careless coder adds
     assert "M54.17" in analysis.candidates  # so its pitfall rule can fire and be cited
     assert len(analysis.candidates) == len(set(analysis.candidates))
+
+
+def test_every_axis_a_completion_leaves_open_has_a_compliant_query() -> None:
+    """A code completed with an axis left open (``coding.complete.AXES``: the side, the digit,
+    which meniscus...) asks for it; a new axis with no query would fail the drafter. Each
+    query is compliant: no codes, no coding or payment talk, choices with "other" and
+    "clinically undetermined"."""
+    from scribeplugin.coding.complete import AXES
+    from scribeplugin.corpus.lint.rules import leading_wording
+    from scribeplugin.corpus.rules import REQUIRED_OPTIONS
+    from scribeplugin.draft.rules import MISSING_PROMPTS
+
+    for axis, _ in AXES:
+        if axis in ("displacement", "luxation", "encounter"):
+            continue  # settled by the guidelines' defaults (I.C.19), never asked
+        assert axis in MISSING_PROMPTS, axis
+    for need, q in MISSING_PROMPTS.items():
+        assert leading_wording(q.text) == [], need
+        if q.options:
+            assert set(q.options) >= REQUIRED_OPTIONS, need

@@ -37,6 +37,7 @@ class Wanted:
     whole: bool = False  # the whole part (foot, hand), none of its digits
     subluxation: bool = False  # a joint partly out ("subluxation"), not wholly ("dislocation")
     tophus: bool | None = None  # chronic gout with tophi (None: not said either way)
+    meniscus: str | None = None  # medial | lateral: which meniscus (M23.20-'s 6th character)
 
 
 @dataclass(slots=True)
@@ -138,6 +139,15 @@ def _tophus(d: str) -> str | None:
     return "with" if "with tophus" in d else None
 
 
+def _meniscus(d: str) -> str | None:
+    # "Derangement of unspecified medial meniscus due to old tear or injury, right knee"
+    low = d.lower()
+    for which in ("medial", "lateral"):
+        if f"{which} meniscus" in low:
+            return which
+    return "unspecified" if "unspecified meniscus" in low else None
+
+
 Axis = tuple[str, Callable[[str], str | None]]
 # The digit first: a code for an unspecified finger names no side.
 AXES: tuple[Axis, ...] = (
@@ -147,6 +157,7 @@ AXES: tuple[Axis, ...] = (
     ("luxation", _luxation),
     ("encounter", _encounter),
     ("tophus", _tophus),
+    ("meniscus", _meniscus),
 )
 
 
@@ -221,6 +232,10 @@ def _settle(
         # own words (``phrases.fracture_nonunion``...).
         code = wanted.encounter + ("-open" if wanted.open_fracture else "")
         return keep(code) or keep(wanted.encounter) or candidates, False
+    if axis == "meniscus":
+        if wanted.meniscus and keep(wanted.meniscus):
+            return keep(wanted.meniscus), False
+        return keep("unspecified") or candidates, True
     if axis == "tophus":
         if wanted.tophus is None:
             # not said: the code without tophi stands, with a query
@@ -251,6 +266,7 @@ def _bilateral_pair(
                 wanted.whole,
                 wanted.subluxation,
                 wanted.tophus,
+                wanted.meniscus,
             ),
         )
         pair += one.codes[:1]

@@ -117,6 +117,8 @@ def limbs(c: Coder) -> None:
             or (encounter_of(f, facts, visit_seventh(facts)) if limb.injury else "A"),
             subluxation=bool(facts.knowledge.phrase("subluxation").search(f.text)),
             tophus=tophi,
+            # which meniscus, as the route's Index path names it ("..., due to old tear, medial")
+            meniscus=next((t for t in route.index if t in ("medial", "lateral")), None),
         )
         done = complete(c.cs, category, wanted)
         if sign:

@@ -85,6 +85,12 @@ MISSING_PROMPTS: dict[str, Query] = {
         "type",
         'The note documents "{what}" without its exact part or type. What does the clinician find?',
     ),
+    "meniscus": Query(
+        "assessment",
+        "meniscus",
+        'The note documents "{what}" without saying which meniscus. Which one is affected?',
+        ("medial meniscus", "lateral meniscus", *OPEN),
+    ),
     "tophus": Query(
         "exam",
         "tophus",
