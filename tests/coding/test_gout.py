@@ -111,3 +111,16 @@ def test_chronic_gout_with_its_tophi_said_far_away_is_supported(coded: Coded) ->
     got = coded(text)
     assert list(got) == ["M1A.0710"], got
     assert got["M1A.0710"].confident and not got["M1A.0710"].missing
+
+
+def test_gout_in_the_review_of_systems_is_not_coded(coded: Coded) -> None:
+    """A disease named in the review of systems ("musculoskeletal, gout, muscle pain") is no
+    diagnosis of this visit: gout is coded from the clinician's assessment (``assessed``)."""
+    got = coded(
+        "Doctor: review of systems, please make the following changes. musculoskeletal, gout, "
+        "muscle pain. neurological, paresthesia, bilateral hands.\n"
+        "Doctor: the left ankle and foot look normal.\n"
+        "Doctor: Assessment: bilateral carpal tunnel syndrome. Night splints.\n"
+    )
+    assert "G56.03" in got, got
+    assert not [c for c in got if c.startswith(("M10", "M1A"))], got
