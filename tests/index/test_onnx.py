@@ -138,6 +138,36 @@ def test_int8_vectors_are_close_to_fp32_on_real_texts(
 
 
 @pytest.mark.slow
+def test_torch_pools_on_one_thread_and_gets_its_thread_count_back(
+    int8_embedder: OnnxInt8Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pooling after the ONNX run uses one torch thread (ORT's pool holds the cores); the
+    process's own count is back afterwards, and the vectors are those of the default count."""
+    import torch
+
+    texts = ["radiating pain down the left leg", "ganglion cyst of the right wrist"]
+    int8_embedder.embed(texts)  # loaded
+    seen: list[int] = []
+    encode = int8_embedder._model.encode
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(torch.get_num_threads())
+        return encode(*args, **kwargs)
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(int8_embedder._model, "encode", watched)
+            vectors = int8_embedder.embed(texts)
+        assert seen == [1] and torch.get_num_threads() == 2
+        pooled_on_two = encode(texts, convert_to_numpy=True, normalize_embeddings=True)
+    finally:
+        torch.set_num_threads(before)
+    assert np.allclose(vectors, pooled_on_two, atol=1e-6)
+
+
+@pytest.mark.slow
 def test_the_cached_model_is_reused(int8_embedder: OnnxInt8Embedder) -> None:
     first = int8_embedder.build()
     other = OnnxInt8Embedder(int8_embedder.cache_dir)  # another process, the same cache
