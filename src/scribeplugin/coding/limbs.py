@@ -75,7 +75,14 @@ def limbs(c: Coder) -> None:
     signs: list[tuple[str | None, str]] = []  # (site, code) of signs of a deeper injury
     # Sited findings, and the systemic conditions (gout, rheumatoid arthritis...) with no site:
     # never a condition the clinician placed in the spine (arthritis of the back is spondylosis).
-    systemic = [f for f in facts.present if f.concept in conditions and f.region is None]
+    # With no site, only a disease the clinician diagnoses or acts on ("I want to check on your
+    # osteoporosis"): one named in a list of the patient's problems ("multiple joint disease
+    # including gout, arthritis, both rheumatoid and DJD") is not one this visit addressed.
+    systemic = [
+        f
+        for f in facts.present
+        if f.concept in conditions and f.region is None and f.from_assessment
+    ]
     tophi = words.tophus(facts)  # the visit's, not one finding's
     for f in [*facts.limb, *systemic]:
         limb = conditions.get(f.concept)
