@@ -191,6 +191,52 @@ def test_the_reply_gives_the_side_and_is_quoted(pipeline: Pipeline) -> None:
         assert not [a for a in r.guard if a.code == code]
 
 
+RA_WITH_A_CT = """\
+Doctor: The CT of your chest showed a small nodule we will watch.
+Doctor: And for your other problem of rheumatoid arthritis, continue the methotrexate and keep \
+following up with your rheumatologist.
+"""
+RA_WITH_SEROLOGY = """\
+Doctor: The rheumatologist checked your rheumatoid factor and anti-CCP last spring.
+Doctor: And for your other problem of rheumatoid arthritis, continue the methotrexate.
+"""
+SEROSTATUS_WARNINGS = {"m06-9-seropositive-documented", "m06-9-seronegative"}
+
+
+def test_the_serostatus_warnings_rest_on_a_serology_not_on_imaging(pipeline: Pipeline) -> None:
+    """Rheumatoid arthritis coded M06.9: the warnings that the serostatus may be in the note
+    need a rheumatoid factor or anti-CCP test; a chest CT is no serology (both warnings once
+    fired on any imaging, quoting "ct")."""
+    r = pipeline.suggest(RA_WITH_A_CT)
+    assert "M06.9" in _codes(r)
+    assert not SEROSTATUS_WARNINGS & {w.rule for w in r.warnings}
+    r = pipeline.suggest(RA_WITH_SEROLOGY)
+    assert "M06.9" in _codes(r)
+    warned = [w for w in r.warnings if w.rule in SEROSTATUS_WARNINGS]
+    assert {w.rule for w in warned} == SEROSTATUS_WARNINGS
+    for w in warned:
+        assert "rheumatoid factor" in {e.text for e in w.evidence}
+
+
+NOT_DOUBTS = """\
+Patient: I hit my head in the accident, and they told me it was a contusion. My hands still \
+go numb at night, and they feel sore, like an old bruise?
+Doctor: On exam Tinel's sign is positive at both wrists.
+Doctor: Assessment: bilateral carpal tunnel syndrome, question of cubital tunnel syndrome. \
+We will get an EMG, and if it does not settle we can consider a carpal tunnel release.
+"""
+
+
+def test_only_the_clinicians_doubts_about_a_diagnosis_are_queried(pipeline: Pipeline) -> None:
+    """A confirmation query asks the clinician about their own uncertain diagnosis ("question of
+    cubital tunnel syndrome"): not about what someone once told the patient, the patient's own
+    words, or a procedure only considered (a release is planned, not doubted)."""
+    r = pipeline.suggest(NOT_DOUBTS)
+    assert "G56.03" in _codes(r)
+    asked = {p.id for p in r.prompts if p.id.startswith("confirm-")}
+    assert asked == {"confirm-cubital-tunnel-syndrome"}, [p.text for p in r.prompts]
+
+
 SAMPLES = PROJECT_ROOT / "examples" / "transcripts" / "ortho"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((SAMPLES / "EXPECTED.yaml").read_text())
 

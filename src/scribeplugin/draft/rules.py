@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from scribeplugin.coding.analysis import Analysis
 from scribeplugin.coding.facts import Facts, Proposal
 from scribeplugin.coding.ruleset import RuleHit, evaluate
+from scribeplugin.concepts import concepts
 from scribeplugin.draft.types import (
     Citation,
     CodeSuggestion,
@@ -265,12 +266,19 @@ def _rationale(p: Proposal, cs: CodeSet) -> str:
 
 
 def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
-    """A condition stated only as possible is not coded in the outpatient setting: ask."""
+    """A condition the clinician states only as possible is not coded in the outpatient
+    setting: ask. Not asked: a patient's own theory or what someone else once told them ("they
+    told me it was a contusion"), which is no clinical indicator of the clinician's, and a
+    procedure only considered ("we can consider carpal tunnel release surgery": ``plannable``
+    conditions are planned, not doubted)."""
     out = []
     present = facts.concepts()
     text = ctx.transcript.text
+    known = concepts()
     for f in facts.uncertain:
-        if f.category != "condition" or f.concept in present:
+        if f.category != "condition" or f.concept in present or f.speaker == "patient":
+            continue
+        if f.concept in known and known[f.concept].plannable:
             continue
         out.append(
             DocPrompt(

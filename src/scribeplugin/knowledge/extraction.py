@@ -41,6 +41,7 @@ class Category(StrEnum):
     level = "level"
     laterality = "laterality"
     imaging = "imaging"
+    lab = "lab"  # a laboratory test or its result: rheumatoid factor, anti-CCP
     function = "function"
     treatment = "treatment"
     chronicity = "chronicity"
