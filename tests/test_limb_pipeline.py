@@ -221,6 +221,8 @@ def test_the_serostatus_warnings_rest_on_a_serology_not_on_imaging(pipeline: Pip
 NOT_DOUBTS = """\
 Patient: I hit my head in the accident, and they told me it was a contusion. My hands still \
 go numb at night, and they feel sore, like an old bruise?
+Doctor: Any bruising on the wrists?
+Patient: Hmm, I can't really tell.
 Doctor: On exam Tinel's sign is positive at both wrists.
 Doctor: Assessment: bilateral carpal tunnel syndrome, question of cubital tunnel syndrome. \
 We will get an EMG, and if it does not settle we can consider a carpal tunnel release.
@@ -230,7 +232,8 @@ We will get an EMG, and if it does not settle we can consider a carpal tunnel re
 def test_only_the_clinicians_doubts_about_a_diagnosis_are_queried(pipeline: Pipeline) -> None:
     """A confirmation query asks the clinician about their own uncertain diagnosis ("question of
     cubital tunnel syndrome"): not about what someone once told the patient, the patient's own
-    words, or a procedure only considered (a release is planned, not doubted)."""
+    words, what the clinician only asked about and the reply left open ("any bruising?"), or a
+    procedure only considered (a release is planned, not doubted)."""
     r = pipeline.suggest(NOT_DOUBTS)
     assert "G56.03" in _codes(r)
     asked = {p.id for p in r.prompts if p.id.startswith("confirm-")}

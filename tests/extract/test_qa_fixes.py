@@ -982,6 +982,33 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         "Doctor: Assessment: traumatic subluxation of C5 on C6 after the car crash.",
         [("traumatic_subluxation", "present", {}), ("dislocation", "absent", {})],
     ),
+    # 22. probes written for the withheld-diagnosis symptom, and the external dialogues
+    (
+        "22 pain said beside another complaint of the site",
+        "Patient: my right knee is swollen and hurts since yesterday.",
+        [("limb_pain", "present", {"site": "site_knee", "laterality": "right"})],
+    ),
+    (
+        "22 or beside warmth",
+        "Patient: my left elbow is warm and sore to touch.",
+        [("limb_pain", "present", {"site": "site_elbow", "laterality": "left"})],
+    ),
+    (
+        "22 a CBC with differential is no differential diagnosis",
+        "doctor: i'm gon na send a cbc with differential and we'll check a urinalysis and for "
+        "your third problem osteoarthritis keep walking",
+        [("osteoarthritis", "present", {"from_assessment": True})],
+    ),
+    (
+        "22 RA is rheumatoid arthritis",
+        "Doctor: Assessment: seropositive RA, continue methotrexate.",
+        [("rheumatoid_arthritis", "present", {"from_assessment": True})],
+    ),
+    (
+        "22 room air is not",
+        "Doctor: saturation 98 percent on RA.",
+        [("rheumatoid_arthritis", "absent", {})],
+    ),
 ]
 
 

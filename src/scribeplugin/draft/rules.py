@@ -268,15 +268,18 @@ def _rationale(p: Proposal, cs: CodeSet) -> str:
 def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
     """A condition the clinician states only as possible is not coded in the outpatient
     setting: ask. Not asked: a patient's own theory or what someone else once told them ("they
-    told me it was a contusion"), which is no clinical indicator of the clinician's, and a
-    procedure only considered ("we can consider carpal tunnel release surgery": ``plannable``
-    conditions are planned, not doubted)."""
+    told me it was a contusion"), which is no clinical indicator of the clinician's; what the
+    clinician only asked about ("any family history of rheumatoid arthritis?", "any bruising?")
+    and the reply left open; and a procedure only considered ("we can consider carpal tunnel
+    release surgery": ``plannable`` conditions are planned, not doubted)."""
     out = []
     present = facts.concepts()
     text = ctx.transcript.text
     known = concepts()
     for f in facts.uncertain:
-        if f.category != "condition" or f.concept in present or f.speaker == "patient":
+        if f.category != "condition" or f.concept in present:
+            continue
+        if f.speaker == "patient" or f.in_question:
             continue
         if f.concept in known and known[f.concept].plannable:
             continue
