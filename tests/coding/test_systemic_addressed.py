@@ -112,3 +112,17 @@ def test_a_status_the_clinician_gives_a_listed_disease_takes_it_up(coded: Coded)
         "else has changed.\n"
     )
     assert "M81.0" in got, got
+
+
+def test_the_recovery_from_a_replacement_is_the_visits_reason_without_an_assessment_cue(
+    coded: Coded,
+) -> None:
+    """A replaced joint's status is coded from the clinician's conclusion (``assessed``), or
+    when the words of its aftercare are said beside it: the recovery is what the visit is for."""
+    assert described("Z47.1") == "Aftercare following joint replacement surgery"
+    assert described("Z96.651") == "Presence of right artificial knee joint"
+    got = coded(
+        "doctor: you're six weeks out from your right total knee replacement and you're doing "
+        "great with physical therapy . continue pt\n"
+    )
+    assert {"Z47.1", "Z96.651"} <= set(got), got

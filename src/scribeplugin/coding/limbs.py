@@ -86,7 +86,7 @@ def limbs(c: Coder) -> None:
     tophi = words.tophus(facts)  # the visit's, not one finding's
     for f in [*facts.limb, *systemic]:
         limb = conditions.get(f.concept)
-        if limb is None or (limb.assessed and not _concluded(f)):
+        if limb is None or (limb.assessed and not (_concluded(f) or _recovering(facts, limb, f))):
             continue
         sign = _sign_of_deeper(facts, f)
         digit_ev = turn_digit(facts, f)
@@ -147,6 +147,15 @@ def limbs(c: Coder) -> None:
     _sides_in_conflict(c)
 
 
+def _recovering(facts: Facts, limb: LimbCondition, f: Finding) -> bool:
+    """Are the words of its aftercare said near this mention ("you're six weeks out from your
+    right total knee replacement ... continue PT")? The recovery is then what the visit is for,
+    and the status the clinician monitors is coded without an assessment cue; a mere question
+    about it ("how is your knee replacement doing?") is not."""
+    route = limb.aftercare
+    return route is not None and route.matches(Where(parts=words.parts_said(facts, f, route.part)))
+
+
 def _aftercare(c: Coder, limb: LimbCondition, f: Finding, evidence: list[Finding]) -> None:
     """The code of a visit for the recovery after the condition's treatment (``aftercare``:
     Z47.1 after a joint replacement), first-listed before the condition's own, when the words
@@ -154,7 +163,7 @@ def _aftercare(c: Coder, limb: LimbCondition, f: Finding, evidence: list[Finding
     replacement ... Assessment: right knee replacement, recovering well") and no condition of
     ``aftercare_not_with`` is at its site."""
     route, facts = limb.aftercare, c.facts
-    if route is None or not route.matches(Where(parts=words.parts_said(facts, f, route.part))):
+    if route is None or not _recovering(facts, limb, f):
         return
     if any(g.concept in limb.aftercare_not_with and g.site == f.site for g in facts.limb):
         return
