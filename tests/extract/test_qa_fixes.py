@@ -1005,6 +1005,18 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("rheumatoid_arthritis", "present", {"from_assessment": True})],
     ),
     (
+        "22 an imaging finding set aside as normal is not the clinician's diagnosis",
+        "Doctor: the mri shows a small disc bulge at l4-5 that is really a normal finding at "
+        "your age and your pain is coming from the muscles, a lumbar strain.",
+        [("disc_herniation", "negated", {}), ("strain", "present", {})],
+    ),
+    (
+        "22 nor is one normal for the patient's age",
+        "Doctor: the x-ray shows some mild arthritis in the right knee that is normal for your "
+        "age.",
+        [("osteoarthritis", "negated", {})],
+    ),
+    (
         "22 room air is not",
         "Doctor: saturation 98 percent on RA.",
         [("rheumatoid_arthritis", "absent", {})],
