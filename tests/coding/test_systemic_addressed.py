@@ -126,3 +126,15 @@ def test_the_recovery_from_a_replacement_is_the_visits_reason_without_an_assessm
         "great with physical therapy . continue pt\n"
     )
     assert {"Z47.1", "Z96.651"} <= set(got), got
+
+
+def test_a_bruise_with_a_tear_denied_is_coded(coded: Coded) -> None:
+    """ "I don't see anything to suggest a ligament tear": the tear is denied (the "suggest" is
+    no plan that ends the negation), so the bruise is not the sign of a deeper injury
+    (``sign_of``) and is coded."""
+    assert described("S80.02XA") == "Contusion of left knee, initial encounter"
+    got = coded(
+        "doctor: your knee x-ray doesn't show any fracture and i don't see anything to suggest "
+        "a ligament tear . it's just a bruise of the left knee , a contusion . ice it\n"
+    )
+    assert "S80.02XA" in got and not [c for c in got if c.startswith("S83")], got

@@ -1017,6 +1017,17 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("osteoarthritis", "negated", {})],
     ),
     (
+        "22 nothing seen to suggest a diagnosis denies it",
+        "Doctor: your knee x-ray doesn't show any fracture and i don't see anything to suggest a "
+        "ligament tear.",
+        [("fracture", "negated", {}), ("tear", "negated", {})],
+    ),
+    (
+        "22 nor does nothing to suggest it",
+        "Doctor: there's nothing to suggest a fracture of the wrist.",
+        [("fracture", "negated", {})],
+    ),
+    (
         "22 room air is not",
         "Doctor: saturation 98 percent on RA.",
         [("rheumatoid_arthritis", "absent", {})],
