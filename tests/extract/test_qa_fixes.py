@@ -1028,6 +1028,18 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("fracture", "negated", {})],
     ),
     (
+        "22 a name given through fillers is no plan that ends the negation",
+        "Doctor: you don't have any evidence of a , um , what we would call a pinched nerve or "
+        "radiculopathy . this is low back pain from a muscle strain .",
+        [("radiculopathy", "negated", {}), ("strain", "present", {})],
+    ),
+    (
+        "22 only a possibility",
+        "Doctor: a herniated disc in the neck is only a possibility at this point , so we'll get "
+        "an mri .",
+        [("disc_herniation", "possible", {})],
+    ),
+    (
         "22 room air is not",
         "Doctor: saturation 98 percent on RA.",
         [("rheumatoid_arthritis", "absent", {})],
