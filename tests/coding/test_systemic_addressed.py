@@ -138,3 +138,14 @@ def test_a_bruise_with_a_tear_denied_is_coded(coded: Coded) -> None:
         "a ligament tear . it's just a bruise of the left knee , a contusion . ice it\n"
     )
     assert "S80.02XA" in got and not [c for c in got if c.startswith("S83")], got
+
+
+def test_both_of_your_knees_is_both_sides(coded: Coded) -> None:
+    """ "Both of your knees" names both sides, as "both knees" does: the bilateral code, not the
+    unilateral one with a question of side."""
+    assert described("M17.0") == "Bilateral primary osteoarthritis of knee"
+    got = coded(
+        "doctor: both of your knees have osteoarthritis , the left worse than the right . we'll "
+        "inject both today\n"
+    )
+    assert list(got) == ["M17.0"], got
