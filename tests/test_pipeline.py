@@ -584,3 +584,16 @@ def test_every_suggested_code_is_billable(spine_pipeline: Pipeline) -> None:
     for name in EXPECTED:
         r = spine_pipeline.suggest(read_input(str(SAMPLES / name)))
         assert all(cs.is_billable(c.code) for c in r.codes if c.status == "suggested")
+
+
+def test_the_same_query_is_asked_once_whatever_code_it_is_for(spine_pipeline: Pipeline) -> None:
+    """A neck sprain and a neck strain diagnosed together: each code's card asks "Which
+    injuries does the clinician diagnose?" in the same words, and the clinician sees it once."""
+    r = spine_pipeline.suggest(
+        "Doctor: You have a cervical strain from the car accident yesterday, whiplash. Physical "
+        "therapy and a muscle relaxant.\n"
+    )
+    assert {"S13.4XXA", "S16.1XXA"} <= {c.code for c in r.codes}, [c.code for c in r.codes]
+    texts = [p.text for p in r.prompts]
+    assert len(texts) == len(set(texts)), texts
+    assert sum("Which injuries does the clinician diagnose?" in t for t in texts) == 1, texts

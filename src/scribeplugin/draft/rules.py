@@ -269,9 +269,11 @@ def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
     """A condition the clinician states only as possible is not coded in the outpatient
     setting: ask. Not asked: a patient's own theory or what someone else once told them ("they
     told me it was a contusion"), which is no clinical indicator of the clinician's; what the
-    clinician only asked about ("any family history of rheumatoid arthritis?", "any bruising?")
-    and the reply left open; and a procedure only considered ("we can consider carpal tunnel
-    release surgery": ``plannable`` conditions are planned, not doubted)."""
+    clinician only asked the patient about ("any family history of rheumatoid arthritis?", "any
+    bruising?") and the reply left open (a question nobody answers, "is vertebral osteomyelitis
+    also present? We'll ask radiology", is the clinician's doubt and is asked); and a procedure
+    only considered ("we can consider carpal tunnel release surgery": ``plannable`` conditions
+    are planned, not doubted)."""
     out = []
     present = facts.concepts()
     text = ctx.transcript.text
@@ -279,8 +281,8 @@ def _uncertain_prompts(ctx: DraftContext, facts: Facts) -> list[DocPrompt]:
     for f in facts.uncertain:
         if f.category != "condition" or f.concept in present:
             continue
-        if f.speaker == "patient" or f.in_question:
-            continue
+        if f.speaker == "patient" or (f.in_question and "question:unanswered" not in f.cues):
+            continue  # a question the patient answered is no doubt of the clinician's own
         if f.concept in known and known[f.concept].plannable:
             continue
         out.append(
@@ -360,11 +362,14 @@ def _unique_warnings(warnings: list[CodingWarning]) -> list[CodingWarning]:
 def _unique_prompts(prompts: list[DocPrompt]) -> list[DocPrompt]:
     """One prompt per id and code, and one per axis and code: two queries asking the same
     thing of the same code ("which level?" from the drafter and from a card rule) are one; so
-    are two asking the same words of two codes (the side of a pain coded right and left)."""
+    are two asking the same words of two codes (the side of a pain coded right and left), even
+    from two rules ("Both a ligament sprain and a muscle strain of the neck are documented.
+    Which injuries does the clinician diagnose?", asked once for the sprain's code and once for
+    the strain's)."""
     seen: set[tuple[str, str | None]] = set()
     out = []
     for p in prompts:
-        keys = {(p.id, p.code), (p.id, p.text)}
+        keys = {(p.id, p.code), (p.id, p.text), ("text", p.text)}
         keys |= {(f"axis:{p.axis}", p.code)} if p.axis and p.code else set()
         if keys & seen:
             continue
