@@ -222,3 +222,71 @@ def test_a_bimalleolar_fracture_names_the_code_a_careless_coder_picks(coded: Cod
     got = coded("Doctor: Assessment: bimalleolar fracture of the right ankle.\n")
     assert list(got) == ["S82.841A"]
     assert "S82.61XA" in got["S82.841A"].naive
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "meaning"),
+    [
+        (
+            "doctor: your x-ray shows a displaced fracture of the shaft of the left humerus . "
+            "we'll put you in a coaptation splint",
+            "S42.302A",
+            "Unspecified fracture of shaft of humerus, left arm",
+        ),
+        (
+            "doctor: your left supracondylar humerus fracture is healing well , we'll keep the "
+            "cast on",
+            "S42.402D",
+            "Unspecified fracture of lower end of left humerus",
+        ),
+        (
+            "doctor: there's a fracture of the left ulna , the shaft , from blocking the stick . a "
+            "cast . distal pulses are intact",
+            "S52.202A",
+            "Unspecified fracture of shaft of left ulna",
+        ),
+        (
+            "doctor: you fractured your right femur in the crash . the femur fracture is through "
+            "the shaft . traction and surgery",
+            "S72.301A",
+            "Unspecified fracture of shaft of right femur",
+        ),
+        (
+            "doctor: the x-ray shows a fracture of the right femur . we'll splint it",
+            "S72.91XA",
+            "Unspecified fracture of right femur",
+        ),
+        (
+            "doctor: you have a tibial plateau fracture on the left . nonweight bearing and we'll "
+            "get a ct",
+            "S82.102A",
+            "Unspecified fracture of upper end of left tibia",
+        ),
+        (
+            "doctor: the x-ray shows a fracture of the distal tibia on the right , a pilon "
+            "fracture . we'll splint it",
+            "S82.871A",
+            "Displaced pilon fracture of right tibia",
+        ),
+    ],
+)
+def test_a_long_bone_is_coded_by_its_end_or_shaft(
+    coded: Coded, text: str, code: str, meaning: str
+) -> None:
+    """A long bone named with no end is its shaft, as the Alphabetic Index has it ("Fracture,
+    tibia (shaft)"; the femur's is "unspecified"); a named end has its own category, read from
+    the words that name the bone ("distal tibia"), not from "distal pulses"."""
+    assert described(code).startswith(meaning)
+    got = coded(text + "\n")
+    assert list(got) == [code], got
+
+
+def test_an_open_tibial_shaft_fracture_takes_its_open_seventh_character(coded: Coded) -> None:
+    assert described("S82.201B").startswith(
+        "Unspecified fracture of shaft of right tibia, initial encounter for open fracture"
+    )
+    got = coded(
+        "doctor: the bone is sticking through the skin , this is an open fracture of the right "
+        "tibia shaft . we'll take you to the or\n"
+    )
+    assert list(got) == ["S82.201B"], got
