@@ -1040,6 +1040,16 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("disc_herniation", "possible", {})],
     ),
     (
+        "22 pain said as it in reply takes the site the question named",
+        "Doctor: How is the right knee?\nPatient: It aches every day, worse on stairs.",
+        [("limb_pain", "present", {"site": "site_knee"})],
+    ),
+    (
+        "22 but not when the question named two sites",
+        "Doctor: Is it the knee or the hip that bothers you?\nPatient: It aches every day.",
+        [("limb_pain", "absent", {})],
+    ),
+    (
         "22 room air is not",
         "Doctor: saturation 98 percent on RA.",
         [("rheumatoid_arthritis", "absent", {})],

@@ -121,7 +121,7 @@ class FindingExtractor:
         units = split_units(transcript)
         places: list[Raw] = []
         raws = self._pipeline.targets(transcript, units, self._run_lock, deadline, places)
-        raws = self._sites.attach(transcript, raws, places, deadline)
+        raws = self._sites.attach(transcript, raws, places, deadline, units)
         check(deadline, "in extraction")
         mentions = self._pipeline.mentions
         Dialogue(

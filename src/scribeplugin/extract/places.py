@@ -18,6 +18,7 @@ from scribeplugin.deadline import Deadline, check
 from scribeplugin.extract import normalize
 from scribeplugin.extract.mentions import Raw
 from scribeplugin.extract.transcript import Transcript
+from scribeplugin.extract.units import Unit
 from scribeplugin.knowledge.extraction import Category, ExtractionKnowledge
 
 _LEVEL_CATS = {Category.condition, Category.symptom, Category.imaging, Category.treatment}
@@ -102,6 +103,7 @@ class Sites:
         raws: list[Raw],
         places: Iterable[Raw] = (),
         deadline: Deadline | None = None,
+        units: Sequence[Unit] = (),
     ) -> list[Raw]:
         """Level, region and laterality: the finding's own words first, then the nearest
         mention; the limb site of a sited finding (:meth:`_site`) from ``places``, the sites,
@@ -159,17 +161,19 @@ class Sites:
             if r.concept in self.sited:
                 self._site(r, by_unit_places.get(r.unit, []), by_unit.get(r.unit, []), text)
                 if r.site is None and not by_unit_places.get(r.unit):
-                    self._site_before(r, by_unit.get(r.unit - 1, []), text)
+                    asked = _asked_just_before(r, units)
+                    self._site_before(r, by_unit.get(r.unit - 1, []), text, asked)
         return [r for r in raws if not (r.needs_site and r.site is None)]
 
-    def _site_before(self, r: Raw, before: list[Raw], text: str) -> None:
+    def _site_before(self, r: Raw, before: list[Raw], text: str, asked: bool = False) -> None:
         """A sited finding whose sentence names no place takes the one site the sentence
         before it, in the same turn, names ("how is your knee doing today? Hope the
-        osteoarthritis is getting better"); two sites there, a spine region, or a site said to
-        be normal ("the knee is normal") leave it unplaced."""
+        osteoarthritis is getting better"), or the clinician's question it answers names ("How
+        is the right knee?" / "It aches every day": ``asked``); two sites there, a spine
+        region, or a site said to be normal ("the knee is normal") leave it unplaced."""
         if r.region is not None or r.level is not None:
             return
-        named = [p for p in before if p.turn == r.turn and p.assertion != "negated"]
+        named = [p for p in before if (p.turn == r.turn or asked) and p.assertion != "negated"]
         if named and self._site_normal.search(text[named[0].start : r.start]):
             return
         if any(p.category in (Category.region, Category.level) for p in named):
@@ -368,6 +372,19 @@ def _nearest(r: Raw, others: Iterable[Raw]) -> Raw | None:
         if best_d is None or d < best_d:
             best, best_d = o, d
     return best
+
+
+def _asked_just_before(r: Raw, units: Sequence[Unit]) -> bool:
+    """Is ``r`` the patient's, in the first sentence of a reply to the clinician's question
+    just before it?"""
+    if r.speaker != "patient" or not 0 < r.unit < len(units):
+        return False
+    mine, before = units[r.unit], units[r.unit - 1]
+    return (
+        before.question
+        and before.turn_index == mine.turn_index - 1
+        and before.speaker == "clinician"
+    )
 
 
 def _nearest_concept(r: Raw, others: list[Raw]) -> str | None:
