@@ -246,6 +246,17 @@ def test_a_bimalleolar_fracture_names_the_code_a_careless_coder_picks(coded: Cod
             "Unspecified fracture of shaft of left ulna",
         ),
         (
+            "doctor: the x-ray shows a fracture of the styloid process of the left ulna . a splint",
+            "S52.612A",
+            "Displaced fracture of left ulna styloid process",
+        ),
+        (
+            "doctor: there's a fracture of the right ulna and the radial styloid looks fine . a "
+            "cast",
+            "S52.201A",
+            "Unspecified fracture of shaft of right ulna",
+        ),
+        (
             "doctor: you fractured your right femur in the crash . the femur fracture is through "
             "the shaft . traction and surgery",
             "S72.301A",
