@@ -1050,6 +1050,18 @@ QA_ROWS: list[tuple[str, str, list[Expect]]] = [
         [("limb_pain", "absent", {})],
     ),
     (
+        "22 other patients' conditions are not the patient's",
+        "Doctor: a lot of patients with carpal tunnel syndrome get better with splints , but your "
+        "numbness is from your neck .",
+        [("carpal_tunnel_syndrome", "family", {})],
+    ),
+    (
+        "22 nor is one other patient's",
+        "Doctor: i had a patient last week with a torn acl just like you . you have a bone bruise "
+        "of the left knee .",
+        [("tear", "family", {}), ("contusion", "present", {"site": "site_knee"})],
+    ),
+    (
         "22 room air is not",
         "Doctor: saturation 98 percent on RA.",
         [("rheumatoid_arthritis", "absent", {})],
