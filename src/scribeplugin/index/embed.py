@@ -97,6 +97,19 @@ def check_weights(path: Path, expected_sha256: str = MINILM_SHA256) -> None:
         )
 
 
+def encode(model: Any, texts: Sequence[str], batch_size: int) -> NDArray[np.float32]:
+    """Unit-length float32 vectors of ``texts`` from a loaded SentenceTransformer, in one
+    C-contiguous array (what Chroma and the cosine sums take): both embedders' one call."""
+    vectors = model.encode(
+        list(texts),
+        batch_size=batch_size,
+        show_progress_bar=False,
+        convert_to_numpy=True,
+        normalize_embeddings=True,
+    )
+    return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 on CPU. Thread-safe: one model, one lock (the tokenizer is not re-entrant).
 
@@ -127,14 +140,7 @@ class MiniLMEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             model = self._model if self._model is not None else self._load()
-            vectors = model.encode(
-                list(texts),
-                batch_size=batch_size,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+            return encode(model, texts, batch_size)
 
     def _load(self) -> Any:
         """Called with the lock held."""

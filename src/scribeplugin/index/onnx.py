@@ -44,6 +44,7 @@ from scribeplugin.index.embed import (
     MINILM_SHA256,
     check_weights,
     default_model_path,
+    encode,
     sha256_file,
 )
 
@@ -280,9 +281,9 @@ def _torch_threads(n: int) -> Iterator[None]:
     normalizes the small output tensors. After a run ORT's threads spin for a while on every
     core; torch's pool, on those cores too, waits for them. Embedding a 1,500-word visit's eight
     short queries back to back took a median of 15 to 17 ms (p95 18 to 56 ms) on torch's
-    default two threads and 10.5 ms (p95 10.9 ms) on one; inside the pipeline, median 12.1 and
-    p95 18.2 ms against 11.4 and 12.3 ms (2-core VM, 2026-12-08). Called with the embedder's
-    lock held, so no other call of ours changes the count meanwhile.
+    default two threads and 10.5 ms (p95 10.9 ms) on one; inside the pipeline the median is
+    unchanged (about 11.5 ms) and the p95 about 2.5 ms lower (BENCHMARKS.md). Called with the
+    embedder's lock held, so no other call of ours changes the count meanwhile.
     """
     import torch
 
@@ -348,14 +349,7 @@ class OnnxInt8Embedder:
         with self._lock:
             model = self._model if self._model is not None else self._load()
             with _torch_threads(1):
-                vectors = model.encode(
-                    list(texts),
-                    batch_size=batch_size,
-                    show_progress_bar=False,
-                    convert_to_numpy=True,
-                    normalize_embeddings=True,
-                )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+                return encode(model, texts, batch_size)
 
     def _load(self) -> Any:
         """Called with the lock held."""
